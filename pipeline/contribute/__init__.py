@@ -1,0 +1,1 @@
+"""contribute stage."""
