@@ -1,0 +1,53 @@
+"""Cover thumbnails: every raster cover shrunk to fit 600x340, re-encoded, metadata dropped."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from pipeline.errors import BadInput
+
+MAX_SIZE = (600, 340)
+# A cover is a picture on a card, not a gigapixel scan; refuse decompression bombs early.
+MAX_PIXELS = 40_000_000
+MAX_COVER_BYTES = 20 * 1024 * 1024
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def make_thumbnail(data: bytes, *, source: str) -> bytes:
+    """Return `data` (any Pillow-readable raster) as a PNG or JPEG of at most 600x340 pixels."""
+    if len(data) > MAX_COVER_BYTES:
+        raise BadInput(f"cover of {len(data)} bytes exceeds {MAX_COVER_BYTES}", source=source)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.width * image.height > MAX_PIXELS:
+                    raise BadInput(f"cover of {image.width}x{image.height} pixels is too large",
+                                   source=source)
+                image.seek(0)  # first frame of animations
+                image.thumbnail(MAX_SIZE)
+                converted = image.convert("RGBA" if _has_alpha(image) else "RGB")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning) as e:
+        raise BadInput(f"cover is not a readable image ({e})", source=source) from None
+    out = io.BytesIO()
+    if converted.mode == "RGBA":
+        converted.save(out, format="PNG", optimize=True)
+    else:
+        converted.save(out, format="JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
+def thumbnail_name(cover: str, data: bytes) -> str:
+    """File name of a cover's thumbnail: its stem plus the encoding the thumbnail uses."""
+    stem = Path(cover.rsplit("/", 1)[-1]).stem or "cover"
+    suffix = "png" if data.startswith(PNG_SIGNATURE) else "jpg"
+    return f"{stem}.thumbnail.{suffix}"
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
