@@ -1,0 +1,144 @@
+"""Publishing one accepted version: its RDF with zoo fields, covers, files and zip package."""
+
+from __future__ import annotations
+
+import copy
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.build.files import write_if_changed
+from pipeline.build.packages import write_package
+from pipeline.build.thumbnails import make_thumbnail, thumbnail_name
+from pipeline.errors import BadInput
+from pipeline.spec import LoadedRdf, yamlio
+from pipeline.spec.root import UrlRoot, is_url
+
+MiB = 1024 * 1024
+# Files of local roots (the embedded examples) are copied next to the published RDF so its
+# relative paths keep working from the site; above this size only the package carries them.
+MAX_COPIED_FILE = 16 * MiB
+COVER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff")
+
+
+@dataclass
+class Published:
+    """Site-relative paths of what was written for one version, and problems met on the way."""
+
+    covers: list[str] = field(default_factory=list)
+    package: str | None = None
+    files: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def version_dir(resource_id: str, version_id: str) -> str:
+    """Site-relative folder of a version; ids come from the store, which checked them."""
+    return f"rdfs/{resource_id}/{version_id}"
+
+
+def published_rdf(data: dict[str, Any], resource: dict[str, Any], version: dict[str, Any],
+                  accepted_ids: list[str]) -> dict[str, Any]:
+    """The RDF as published: overrides applied, `id` = `<rid>/<vid>`, zoo fields in config."""
+    rdf = copy.deepcopy(data)
+    overrides = version.get("overrides")
+    if isinstance(overrides, dict):
+        rdf.update(copy.deepcopy(overrides))  # whole fields, as collection overlays do
+    rdf["id"] = f"{resource['id']}/{version['version_id']}"
+    config = rdf.get("config") if isinstance(rdf.get("config"), dict) else {}
+    zoo = config.get("bioimageio") if isinstance(config.get("bioimageio"), dict) else {}
+    zoo.update({
+        "resource_id": resource["id"],
+        "version_id": version["version_id"],
+        "nickname": resource.get("nickname"),
+        "nickname_icon": resource.get("nickname_icon"),
+        "concept_doi": resource.get("doi"),
+        "doi": version.get("doi"),
+        "created": version.get("created"),
+        "status": version.get("status"),
+        "version_ids": accepted_ids,
+    })
+    config["bioimageio"] = {k: v for k, v in zoo.items() if v is not None}
+    rdf["config"] = config
+    return rdf
+
+
+def publish_version(loaded: LoadedRdf, rdf: dict[str, Any], site: Path, folder: str, *,
+                    with_package: bool = True) -> Published:
+    """Write rdf.yaml, cover thumbnails, local files and the package into `site/folder`."""
+    from pipeline.spec import referenced_files
+
+    out = Published()
+    target = site / folder
+    for ref in referenced_files(loaded.data):
+        if is_url(ref.source):
+            continue
+        try:
+            data = loaded.root.read_bytes(ref.source, max_bytes=MAX_COPIED_FILE)
+        except BadInput as e:
+            out.problems.append(f"{folder}: {e}")
+            continue
+        rel = posixpath.normpath(ref.source)
+        write_if_changed(target / "files" / rel, data)
+        out.files.append(f"{folder}/files/{rel}")
+    _rebase_local_refs(rdf, loaded)
+    for index, cover in enumerate(_covers(loaded.data)):
+        try:
+            thumb = make_thumbnail(loaded.root.read_bytes(cover, max_bytes=20 * MiB), source=cover)
+        except BadInput as e:
+            out.problems.append(f"{folder}: covers[{index}]: {e}")
+            continue
+        name = f"covers/{index}-{thumbnail_name(cover, thumb)}"
+        write_if_changed(target / name, thumb)
+        out.covers.append(f"{folder}/{name}")
+    write_if_changed(target / "rdf.yaml", yamlio.dumps(rdf, sort_keys=True).encode())
+    if with_package:
+        try:
+            write_package(loaded, target / "package.zip")
+            out.package = f"{folder}/package.zip"
+        except BadInput as e:
+            out.problems.append(f"{folder}: package: {e}")
+    return out
+
+
+def _covers(data: dict[str, Any]) -> list[str]:
+    covers = data.get("covers")
+    sources = []
+    for cover in covers if isinstance(covers, list) else []:
+        source = cover.get("source") if isinstance(cover, dict) else cover
+        if isinstance(source, str) and source.lower().endswith(COVER_SUFFIXES):
+            sources.append(source)
+    return sources
+
+
+def _rebase_local_refs(rdf: dict[str, Any], loaded: LoadedRdf) -> None:
+    """Point the published RDF's local references at the copies under `files/`; a remote
+    root's relative references become absolute URLs."""
+    from pipeline.spec import referenced_files
+
+    for ref in referenced_files(loaded.data):
+        if is_url(ref.source):
+            continue
+        try:
+            value = loaded.root.resolve(ref.source) if _is_remote_root(loaded) else \
+                "files/" + posixpath.normpath(ref.source)
+        except BadInput:
+            continue
+        _replace_at(rdf, ref.loc, value)
+
+
+def _is_remote_root(loaded: LoadedRdf) -> bool:
+    return isinstance(loaded.root, UrlRoot)
+
+
+def _replace_at(data: Any, loc: tuple[str | int, ...], value: str) -> None:
+    parent = data
+    try:
+        for key in loc[:-1]:
+            parent = parent[key]
+        if isinstance(parent[loc[-1]], dict):
+            parent[loc[-1]]["source"] = value
+        else:
+            parent[loc[-1]] = value
+    except (KeyError, IndexError, TypeError):
+        pass  # an override replaced this field; the override's own value stands
