@@ -81,9 +81,19 @@ class _Target:
         return f"{self.resource['id']}/{self.version['version_id']}"
 
 
-def build(options: BuildOptions) -> BuildSummary:
-    """Build `options.site` from the store, partners and caches; never raises for bad input."""
-    summary = BuildSummary()
+@dataclass
+class _Prepared:
+    resources: list[dict[str, Any]]
+    partners: list[dict[str, Any]]
+    targets: list[_Target]
+    fresh_names: set[str]
+    pending: list[model_tests.PendingTest]
+    manifest: dict[str, Any]
+    tests_cache: JsonCache
+
+
+def _prepare(options: BuildOptions, summary: BuildSummary) -> _Prepared:
+    """Everything up to the model tests: what is published, what changed, what must be tested."""
     tests_cache = JsonCache(options.cache / "tests")
     resources, problems = read_store(options.store, options.cache / "store-index.json")
     summary.problems += problems
@@ -91,22 +101,33 @@ def build(options: BuildOptions) -> BuildSummary:
     summary.problems += problems
     targets = _targets(resources, partner_results, summary)
     manifest = _read_manifest(options.cache)
-
     fresh = [t for t in targets if options.retest or not _reusable(t, manifest, options, tests_cache)]
-    fresh_names = {t.name for t in fresh}
     for target in fresh:
         _load_and_validate(target, options)
     pending = _pending_tests(fresh, tests_cache, retest=options.retest)
+    return _Prepared(resources, partners, targets, {t.name for t in fresh}, pending, manifest, tests_cache)
+
+
+def plan(options: BuildOptions, *, max_jobs: int) -> dict[str, Any]:
+    """The GitHub Actions matrix of the model tests a build would run."""
+    return model_tests.matrix(_prepare(options, BuildSummary()).pending, max_jobs=max_jobs)
+
+
+def build(options: BuildOptions) -> BuildSummary:
+    """Build `options.site` from the store, partners and caches; never raises for bad input."""
+    summary = BuildSummary()
+    prep = _prepare(options, summary)
+    tests_cache, targets, manifest = prep.tests_cache, prep.targets, prep.manifest
     if options.run_tests:
         summary.tests_run = model_tests.run_pending(
-            model_tests.select_shard(pending, options.shard), tests_cache, jobs=options.jobs)
+            model_tests.select_shard(prep.pending, options.shard), tests_cache, jobs=options.jobs)
     if options.shard is not None:
         return summary  # a shard only fills the test cache; the full build publishes
 
     built: dict[str, BuiltVersion] = {}
     new_manifest: dict[str, Any] = {}
     for target in targets:
-        if target.name in fresh_names:
+        if target.name in prep.fresh_names:
             built[target.name], entry = _publish(target, options, tests_cache, summary)
             summary.rebuilt += 1
         else:
@@ -119,7 +140,7 @@ def build(options: BuildOptions) -> BuildSummary:
     summary.versions = len(targets)
     summary.tests_cached = sum(1 for t in targets if t.test_key and t.test_key in tests_cache)
 
-    _write_collection(options.site, resources, targets, built, partners)
+    _write_collection(options.site, prep.resources, targets, built, prep.partners)
     summary.removed = _remove_stale(options.site, manifest, new_manifest)
     write_if_changed(options.cache / "build-manifest.json",
                      json_bytes({"version": MANIFEST_VERSION, "versions": new_manifest}))

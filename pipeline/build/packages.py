@@ -52,7 +52,7 @@ def package_bytes(loaded: LoadedRdf, *, max_bytes: int = MAX_PACKAGE_BYTES) -> t
         if name not in members:
             members[name] = data
         if name != ref.source:
-            _set(rdf, ref.loc, name)
+            replace_reference(rdf, ref.loc, ref.source, name)
     members["rdf.yaml"] = yamlio.dumps(rdf).encode()
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -86,12 +86,20 @@ def _member_name(source: str, taken: dict[str, bytes]) -> str:
     return name
 
 
-def _set(data: Any, loc: tuple[str | int, ...], value: str) -> None:
-    """Replace the reference at `loc` (a plain string or a `{source: ...}` file object)."""
+def replace_reference(data: Any, loc: tuple[str | int, ...], source: str, value: str) -> bool:
+    """Point the reference to `source` at `loc` to `value`; keeps prefixes and suffixes such as
+    `conda:` or `:Callable` that share the string. False when `loc` no longer exists."""
     parent = data
-    for key in loc[:-1]:
-        parent = parent[key]
-    if isinstance(parent[loc[-1]], dict):
-        parent[loc[-1]]["source"] = value
+    try:
+        for key in loc[:-1]:
+            parent = parent[key]
+        current = parent[loc[-1]]
+    except (KeyError, IndexError, TypeError):
+        return False  # an override replaced this field; its own value stands
+    if isinstance(current, dict):
+        current["source"] = value
+    elif isinstance(current, str):
+        parent[loc[-1]] = current.replace(source, value, 1) if current != source else value
     else:
-        parent[loc[-1]] = value
+        return False
+    return True

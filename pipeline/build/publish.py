@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.build.files import write_if_changed
-from pipeline.build.packages import write_package
+from pipeline.build.packages import replace_reference, write_package
 from pipeline.build.thumbnails import make_thumbnail, thumbnail_name
 from pipeline.errors import BadInput
 from pipeline.spec import LoadedRdf, yamlio
@@ -124,21 +124,8 @@ def _rebase_local_refs(rdf: dict[str, Any], loaded: LoadedRdf) -> None:
                 "files/" + posixpath.normpath(ref.source)
         except BadInput:
             continue
-        _replace_at(rdf, ref.loc, value)
+        replace_reference(rdf, ref.loc, ref.source, value)
 
 
 def _is_remote_root(loaded: LoadedRdf) -> bool:
     return isinstance(loaded.root, UrlRoot)
-
-
-def _replace_at(data: Any, loc: tuple[str | int, ...], value: str) -> None:
-    parent = data
-    try:
-        for key in loc[:-1]:
-            parent = parent[key]
-        if isinstance(parent[loc[-1]], dict):
-            parent[loc[-1]]["source"] = value
-        else:
-            parent[loc[-1]] = value
-    except (KeyError, IndexError, TypeError):
-        pass  # an override replaced this field; the override's own value stands

@@ -1,0 +1,689 @@
+"""Generate the example models under examples/models/ deterministically (fixed seeds, fixed zip stamps).
+
+Run: .venv/bin/python examples/make_models.py
+Expected outputs are computed here with plain numpy written out op by op, independently of
+pipeline.runner, so the runner's processing code is checked against a second implementation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import sys
+import types
+import zipfile
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # oneDNN reorders float sums: keep outputs stable
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+from ruamel.yaml import YAML  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+MODELS = HERE / "models"
+FIXED_ZIP_TIME = (2024, 1, 1, 0, 0, 0)
+EPS = 1e-6
+
+AUTHORS = [
+    {"name": "Ada Lovelab", "affiliation": "Institute of Quantitative Microscopy", "orcid": "0000-0002-1825-0097",
+     "github_user": "ada-lovelab"},
+    {"name": "Bruno Keller", "affiliation": "Open Bioimage Analysis Group"},
+]
+MAINTAINERS = [{"name": "Ada Lovelab", "github_user": "ada-lovelab"}]
+CITE = [{"text": "Ouyang et al. BioImage Model Zoo: a community-driven resource for accessible deep learning "
+                 "in bioimage analysis. bioRxiv (2022)", "doi": "10.1101/2022.06.07.495102"}]
+
+
+# ----------------------------------------------------------------------------- small helpers
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_yaml(path: Path, data: dict) -> None:
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    buf = io.StringIO()
+    yaml.dump(data, buf)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def save_npy(path: Path, array: np.ndarray) -> None:
+    with path.open("wb") as f:
+        np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def zip_folder(folder: Path, dest: Path) -> None:
+    """Zip with fixed timestamps and sorted names so the bytes repeat."""
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                info = zipfile.ZipInfo(p.relative_to(folder).as_posix(), FIXED_ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, p.read_bytes())
+
+
+def to_gray8(img: np.ndarray) -> np.ndarray:
+    img = img.astype(np.float64)
+    lo, hi = np.percentile(img, [1, 99])
+    return (np.clip((img - lo) / (hi - lo + 1e-12), 0, 1) * 255).astype(np.uint8)
+
+
+def write_cover(path: Path, panels: list[np.ndarray]) -> None:
+    """Side-by-side grey panels of 2D images, upscaled to a card-friendly size."""
+    tiles = [Image.fromarray(to_gray8(p)).resize((256, 256), Image.NEAREST) for p in panels]
+    cover = Image.new("L", (256 * len(tiles) + 8 * (len(tiles) - 1), 256), color=255)
+    for i, t in enumerate(tiles):
+        cover.paste(t, (i * 264, 0))
+    cover.save(path, format="PNG", optimize=False)
+
+
+def write_readme(path: Path, title: str, body: str, validation: str) -> None:
+    path.write_text(f"# {title}\n\n{body.strip()}\n\n## Validation\n\n{validation.strip()}\n", encoding="utf-8")
+
+
+def import_file(path: Path, name: str):
+    """Import a written architecture under its bare file name: TorchScript records source file names,
+    so an absolute path would make the weights differ between checkouts."""
+    module = types.ModuleType(name)
+    module.__file__ = path.name
+    sys.modules[name] = module
+    exec(compile(path.read_text(encoding="utf-8"), path.name, "exec"), module.__dict__)
+    return module
+
+
+def blobs(rng: np.random.Generator, shape: tuple[int, ...], n: int, radius: float) -> np.ndarray:
+    """Synthetic nuclei: gaussian blobs on a noisy background."""
+    grid = np.meshgrid(*[np.arange(s, dtype=np.float64) for s in shape], indexing="ij")
+    img = np.zeros(shape)
+    for _ in range(n):
+        centre = [rng.uniform(0, s) for s in shape]
+        d2 = sum((g - c) ** 2 for g, c in zip(grid, centre))
+        img += rng.uniform(0.6, 1.0) * np.exp(-d2 / (2 * radius**2))
+    return img + rng.normal(0, 0.05, shape)
+
+
+def general_fields(name: str, description: str, tags: list[str], version: str = "0.5.4") -> dict:
+    return {
+        "format_version": version, "type": "model", "name": name, "description": description,
+        "authors": AUTHORS, "maintainers": MAINTAINERS, "cite": CITE, "license": "CC-BY-4.0",
+        "tags": tags, "documentation": "README.md", "covers": ["cover.png"], "version": "1.0.0",
+        "git_repo": "https://github.com/bioimage-io/collection-examples",
+        "timestamp": "2024-01-01T00:00:00Z",
+    }
+
+
+def linear_quantile(x: np.ndarray, q: float, axes: tuple[int, ...]) -> np.ndarray:
+    return np.quantile(x, q / 100.0, axis=axes, keepdims=True, method="linear")
+
+
+# ----------------------------------------------------------------------------- model 1: 2D torch
+NUCLEI_NET = '''"""Tiny boundary network: three 3x3 convolutions, border crop of 4 pixels (valid output)."""
+import torch
+from torch import nn
+
+
+class TinyBoundaryNet(nn.Module):
+    """Predicts foreground and boundary logits for nuclei in a single-channel 2D image."""
+
+    def __init__(self, hidden: int = 4, crop: int = 4):
+        super().__init__()
+        self.crop = crop
+        self.conv1 = nn.Conv2d(1, hidden, 3, padding=1)
+        self.conv2 = nn.Conv2d(hidden, hidden, 3, padding=1)
+        self.conv3 = nn.Conv2d(hidden, 2, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.conv1(x))
+        h = torch.relu(self.conv2(h))
+        y = self.conv3(h)
+        c = self.crop
+        return y[:, :, c:-c, c:-c]
+'''
+
+
+def onnx_conv(name: str, inp: str, out: str, w: np.ndarray, b: np.ndarray, pad: int, inits: list):
+    from onnx import helper, numpy_helper
+
+    inits += [numpy_helper.from_array(w.astype(np.float32), f"{name}.weight"),
+              numpy_helper.from_array(b.astype(np.float32), f"{name}.bias")]
+    return helper.make_node("Conv", [inp, f"{name}.weight", f"{name}.bias"], [out], name=name,
+                            kernel_shape=list(w.shape[2:]), pads=[pad] * (2 * (w.ndim - 2)))
+
+
+def save_onnx(path: Path, nodes: list, inits: list, inputs: list, outputs: list) -> None:
+    import onnx
+    from onnx import helper
+
+    graph = helper.make_graph(nodes, "model", inputs, outputs, initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="make_models")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    path.write_bytes(model.SerializeToString())
+
+
+def nuclei_onnx(path: Path, sd: dict, crop: int) -> None:
+    from onnx import TensorProto, helper, numpy_helper
+
+    g = {k: v.detach().numpy() for k, v in sd.items()}
+    inits: list = []
+    nodes = [
+        onnx_conv("conv1", "raw", "h1", g["conv1.weight"], g["conv1.bias"], 1, inits),
+        helper.make_node("Relu", ["h1"], ["r1"]),
+        onnx_conv("conv2", "r1", "h2", g["conv2.weight"], g["conv2.bias"], 1, inits),
+        helper.make_node("Relu", ["h2"], ["r2"]),
+        onnx_conv("conv3", "r2", "y", g["conv3.weight"], g["conv3.bias"], 1, inits),
+    ]
+    inits += [numpy_helper.from_array(np.array([crop, crop], np.int64), "starts"),
+              numpy_helper.from_array(np.array([-crop, -crop], np.int64), "ends"),
+              numpy_helper.from_array(np.array([2, 3], np.int64), "axes")]
+    nodes.append(helper.make_node("Slice", ["y", "starts", "ends", "axes"], ["boundaries"]))
+    ins = [helper.make_tensor_value_info("raw", TensorProto.FLOAT, ["b", 1, "y", "x"])]
+    outs = [helper.make_tensor_value_info("boundaries", TensorProto.FLOAT, ["b", 2, "y2", "x2"])]
+    save_onnx(path, nodes, inits, ins, outs)
+
+
+def make_nuclei(folder: Path) -> None:
+    import torch
+
+    torch.manual_seed(11)
+    rng = np.random.default_rng(11)
+    (folder / "nuclei_net.py").write_text(NUCLEI_NET, encoding="utf-8")
+    net = import_file(folder / "nuclei_net.py", "nuclei_net").TinyBoundaryNet(hidden=4, crop=4).eval()
+    with torch.no_grad():  # default init gives near-constant outputs; widen them for a telling example
+        for p in net.parameters():
+            p.mul_(3.0)
+    torch.save(net.state_dict(), folder / "weights.pt")
+    with torch.no_grad():
+        scripted = torch.jit.trace(net, torch.zeros(1, 1, 32, 32))
+    scripted.save(str(folder / "weights_torchscript.pt"))
+    nuclei_onnx(folder / "weights.onnx", net.state_dict(), crop=4)
+
+    raw = (blobs(rng, (64, 64), 9, 3.0) * 3000 + 400).clip(0, 65535).astype(np.uint16)[None, None]
+    # preprocessing: ensure_dtype float32, scale_range per sample over (c, y, x), clip [0, 1]
+    x = raw.astype(np.float32)
+    lo, hi = linear_quantile(x, 1.0, (1, 2, 3)), linear_quantile(x, 99.8, (1, 2, 3))
+    x = ((x - lo) / (hi - lo + EPS)).astype(np.float32)
+    x = np.clip(x, 0.0, 1.0).astype(np.float32)
+    with torch.no_grad():
+        logits = net(torch.from_numpy(x)).numpy()
+    out = (1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).astype(np.float32)  # sigmoid
+    save_npy(folder / "test_input.npy", raw)
+    save_npy(folder / "test_output.npy", out)
+    write_cover(folder / "cover.png", [raw[0, 0], out[0, 0], out[0, 1]])
+
+    rdf = general_fields(
+        "Tiny Nuclei Boundary Net 2D",
+        "Predicts foreground and boundary probabilities for fluorescent nuclei in single-channel 2D "
+        "images. A deliberately tiny three-layer CNN meant as a fast, reproducible example.",
+        ["2d", "fluorescence-light-microscopy", "nuclei", "semantic-segmentation", "pytorch", "cnn"],
+    )
+    rdf["inputs"] = [{
+        "id": "raw", "description": "nuclear stain, any intensity range",
+        "axes": [{"type": "batch"}, {"type": "channel", "channel_names": ["dapi"]},
+                 {"type": "space", "id": "y", "size": {"min": 32, "step": 16}},
+                 {"type": "space", "id": "x", "size": {"min": 32, "step": 16}}],
+        "test_tensor": {"source": "test_input.npy", "sha256": sha256(folder / "test_input.npy")},
+        "data": {"type": "uint16"},
+        "preprocessing": [
+            {"id": "ensure_dtype", "kwargs": {"dtype": "float32"}},
+            {"id": "scale_range", "kwargs": {"axes": ["channel", "y", "x"], "min_percentile": 1.0,
+                                             "max_percentile": 99.8, "eps": EPS}},
+            {"id": "clip", "kwargs": {"min": 0.0, "max": 1.0}},
+        ],
+    }]
+    rdf["outputs"] = [{
+        "id": "boundaries", "description": "foreground and boundary probabilities",
+        "axes": [{"type": "batch"}, {"type": "channel", "channel_names": ["foreground", "boundary"]},
+                 {"type": "space", "id": "y", "size": {"tensor_id": "raw", "axis_id": "y", "offset": -8},
+                  "halo": 4},
+                 {"type": "space", "id": "x", "size": {"tensor_id": "raw", "axis_id": "x", "offset": -8},
+                  "halo": 4}],
+        "test_tensor": {"source": "test_output.npy", "sha256": sha256(folder / "test_output.npy")},
+        "data": {"type": "float32", "range": [0.0, 1.0]},
+        "postprocessing": [{"id": "sigmoid"}],
+    }]
+    arch = {"source": "nuclei_net.py", "sha256": sha256(folder / "nuclei_net.py"),
+            "callable": "TinyBoundaryNet", "kwargs": {"hidden": 4, "crop": 4}}
+    rdf["weights"] = {
+        "pytorch_state_dict": {"source": "weights.pt", "sha256": sha256(folder / "weights.pt"),
+                               "architecture": arch, "pytorch_version": "2.13"},
+        "torchscript": {"source": "weights_torchscript.pt", "sha256": sha256(folder / "weights_torchscript.pt"),
+                        "parent": "pytorch_state_dict", "pytorch_version": "2.13"},
+        "onnx": {"source": "weights.onnx", "sha256": sha256(folder / "weights.onnx"),
+                 "parent": "pytorch_state_dict", "opset_version": 17},
+    }
+    rdf["config"] = {"bioimageio": {"reproducibility_tolerance": [
+        {"relative_tolerance": 1e-4, "absolute_tolerance": 1e-5, "mismatched_elements_per_million": 0}]}}
+    write_yaml(folder / "rdf.yaml", rdf)
+    write_yaml(folder / "v0_4.bioimageio.yaml", nuclei_v04(folder, rdf))
+    write_readme(folder / "README.md", "Tiny Nuclei Boundary Net 2D", """
+A three-layer convolutional network that turns a single-channel nuclear stain (DAPI, Hoechst)
+into two probability maps: nucleus foreground and nucleus boundary. The network crops 4 pixels
+on every side (its output is 8 pixels smaller than its input) and declares a halo of 4 pixels,
+so large images are predicted tile by tile.
+
+Input intensities are normalised per image to the 1st..99.8th percentile range and clipped to
+[0, 1]. Weights come as PyTorch state dict, TorchScript and ONNX.
+""", """
+The test image is a synthetic 64x64 field of nine nuclei with Gaussian noise. All three weight
+formats reproduce the published test output to within 1e-4 relative / 1e-5 absolute with no
+mismatched elements (`zoo test examples/models/nuclei-boundary-2d`).
+""")
+
+
+def nuclei_v04(folder: Path, rdf05: dict) -> dict:
+    """The same model written in format 0.4 (old layout: axes letters, test_inputs lists)."""
+    rdf = {k: rdf05[k] for k in ("name", "description", "authors", "maintainers", "cite", "license",
+                                 "tags", "documentation", "covers", "git_repo", "timestamp")}
+    rdf.update({"format_version": "0.4.10", "type": "model"})
+    rdf["inputs"] = [{
+        "name": "raw", "axes": "bcyx", "data_type": "uint16",
+        "shape": {"min": [1, 1, 32, 32], "step": [0, 0, 16, 16]},
+        "preprocessing": [
+            {"name": "scale_range", "kwargs": {"mode": "per_sample", "axes": "cyx", "min_percentile": 1.0,
+                                               "max_percentile": 99.8}},
+            {"name": "clip", "kwargs": {"min": 0.0, "max": 1.0}},
+        ],
+    }]
+    rdf["outputs"] = [{
+        "name": "boundaries", "axes": "bcyx", "data_type": "float32", "data_range": [0.0, 1.0],
+        "shape": {"reference_tensor": "raw", "scale": [1.0, 0.0, 1.0, 1.0], "offset": [0, 1, -4, -4]},
+        "halo": [0, 0, 4, 4], "postprocessing": [{"name": "sigmoid"}],
+    }]
+    rdf["test_inputs"] = ["test_input.npy"]
+    rdf["test_outputs"] = ["test_output.npy"]
+    rdf["weights"] = {
+        "pytorch_state_dict": {"source": "weights.pt", "sha256": sha256(folder / "weights.pt"),
+                               "architecture": "nuclei_net.py:TinyBoundaryNet",
+                               "architecture_sha256": sha256(folder / "nuclei_net.py"),
+                               "kwargs": {"hidden": 4, "crop": 4}, "pytorch_version": "2.13"},
+        "torchscript": {"source": "weights_torchscript.pt", "sha256": sha256(folder / "weights_torchscript.pt"),
+                        "parent": "pytorch_state_dict", "pytorch_version": "2.13"},
+        "onnx": {"source": "weights.onnx", "sha256": sha256(folder / "weights.onnx"),
+                 "parent": "pytorch_state_dict", "opset_version": 17},
+    }
+    return rdf
+
+
+# ----------------------------------------------------------------------------- model 2: 3D keras
+def make_membrane(folder: Path) -> None:
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(23)
+    rng = np.random.default_rng(23)
+    inp = keras.Input(shape=(None, None, None, 1), name="raw")
+    h = keras.layers.Conv3D(4, 3, padding="same", activation="relu", name="conv1")(inp)
+    out = keras.layers.Conv3D(1, 1, padding="same", name="distance")(h)
+    model = keras.Model(inp, out, name="membrane_distance_3d")
+    model.save(folder / "weights.h5")
+
+    export_dir = folder / "_saved_model"
+    model.export(str(export_dir), format="tf_saved_model", verbose=False)
+    zip_folder(export_dir, folder / "tf_saved_model_bundle.zip")
+    shutil.rmtree(export_dir)
+
+    img = blobs(rng, (8, 32, 32), 6, 2.5)
+    shell = np.abs(np.gradient(img)[1]) + np.abs(np.gradient(img)[2])  # membrane-like ridges
+    raw = (shell * 5 + rng.normal(0, 0.02, shell.shape)).astype(np.float32)[None, ..., None]
+    # preprocessing: zero_mean_unit_variance per sample over z, y, x, channel (population std)
+    mean = raw.mean(axis=(1, 2, 3, 4), keepdims=True)
+    std = raw.std(axis=(1, 2, 3, 4), keepdims=True)
+    x = ((raw - mean) / (std + EPS)).astype(np.float32)
+    y = model.predict(x, verbose=0).astype(np.float32)
+    # postprocessing: scale_linear gain 0.5 offset 0.5, clip [0, 1]
+    y = np.clip((y * 0.5 + 0.5).astype(np.float32), 0.0, 1.0).astype(np.float32)
+    save_npy(folder / "test_input.npy", raw)
+    save_npy(folder / "test_output.npy", y)
+    write_cover(folder / "cover.png", [raw[0, 4, :, :, 0], y[0, 4, :, :, 0]])
+    del tf
+
+    rdf = general_fields(
+        "Tiny Membrane Distance Net 3D",
+        "Estimates a normalised distance-to-membrane map in 3D stacks of membrane-stained tissue. "
+        "A tiny two-layer 3D CNN in Keras, provided as HDF5 and TensorFlow SavedModel.",
+        ["3d", "membrane", "tissue", "regression", "tensorflow", "keras", "cnn"],
+    )
+    space = lambda i, m, s: {"type": "space", "id": i, "size": {"min": m, "step": s}}  # noqa: E731
+    ref = lambda i: {"type": "space", "id": i, "size": {"tensor_id": "raw", "axis_id": i}, "halo": 1}  # noqa: E731
+    rdf["inputs"] = [{
+        "id": "raw", "description": "membrane stain, z-stack",
+        "axes": [{"type": "batch"}, space("z", 4, 4), space("y", 16, 8), space("x", 16, 8),
+                 {"type": "channel", "channel_names": ["membrane"]}],
+        "test_tensor": {"source": "test_input.npy", "sha256": sha256(folder / "test_input.npy")},
+        "data": {"type": "float32"},
+        "preprocessing": [{"id": "zero_mean_unit_variance", "kwargs": {"axes": ["z", "y", "x", "channel"],
+                                                                       "eps": EPS}}],
+    }]
+    rdf["outputs"] = [{
+        "id": "distance", "description": "normalised distance to the nearest membrane",
+        "axes": [{"type": "batch"}, ref("z"), ref("y"), ref("x"),
+                 {"type": "channel", "channel_names": ["distance"]}],
+        "test_tensor": {"source": "test_output.npy", "sha256": sha256(folder / "test_output.npy")},
+        "data": {"type": "float32", "range": [0.0, 1.0]},
+        "postprocessing": [{"id": "scale_linear", "kwargs": {"gain": 0.5, "offset": 0.5}},
+                           {"id": "clip", "kwargs": {"min": 0.0, "max": 1.0}}],
+    }]
+    tfv = ".".join(tf_version().split(".")[:2])
+    rdf["weights"] = {
+        "keras_hdf5": {"source": "weights.h5", "sha256": sha256(folder / "weights.h5"), "tensorflow_version": tfv},
+        "tensorflow_saved_model_bundle": {
+            "source": "tf_saved_model_bundle.zip", "sha256": sha256(folder / "tf_saved_model_bundle.zip"),
+            "parent": "keras_hdf5", "tensorflow_version": tfv},
+    }
+    write_yaml(folder / "rdf.yaml", rdf)
+    write_yaml(folder / "v0_4.bioimageio.yaml", membrane_v04(folder, rdf, tfv))
+    write_readme(folder / "README.md", "Tiny Membrane Distance Net 3D", """
+A two-layer 3D convolutional network (3x3x3 then 1x1x1) that maps a membrane-stained z-stack
+to a distance map scaled to [0, 1]. Axes are channel-last (batch, z, y, x, channel) as Keras
+expects. Each stack is standardised to zero mean and unit variance before the network.
+""", """
+The test stack is a synthetic 8x32x32 volume of membrane-like ridges. Both the Keras HDF5 and
+the TensorFlow SavedModel weights reproduce the test output within the default tolerances
+(`zoo test examples/models/membrane-distance-3d`).
+""")
+
+
+def tf_version() -> str:
+    import tensorflow as tf
+
+    return tf.__version__
+
+
+def membrane_v04(folder: Path, rdf05: dict, tfv: str) -> dict:
+    rdf = {k: rdf05[k] for k in ("name", "description", "authors", "maintainers", "cite", "license",
+                                 "tags", "documentation", "covers", "git_repo", "timestamp")}
+    rdf.update({"format_version": "0.4.10", "type": "model"})
+    rdf["inputs"] = [{
+        "name": "raw", "axes": "bzyxc", "data_type": "float32",
+        "shape": {"min": [1, 4, 16, 16, 1], "step": [0, 4, 8, 8, 0]},
+        "preprocessing": [{"name": "zero_mean_unit_variance", "kwargs": {"mode": "per_sample", "axes": "zyxc"}}],
+    }]
+    rdf["outputs"] = [{
+        "name": "distance", "axes": "bzyxc", "data_type": "float32",
+        "shape": {"reference_tensor": "raw", "scale": [1, 1, 1, 1, 1], "offset": [0, 0, 0, 0, 0]},
+        "halo": [0, 1, 1, 1, 0],
+        "postprocessing": [{"name": "scale_linear", "kwargs": {"gain": 0.5, "offset": 0.5}},
+                           {"name": "clip", "kwargs": {"min": 0.0, "max": 1.0}}],
+    }]
+    rdf["test_inputs"] = ["test_input.npy"]
+    rdf["test_outputs"] = ["test_output.npy"]
+    rdf["weights"] = {
+        "keras_hdf5": {"source": "weights.h5", "sha256": sha256(folder / "weights.h5"), "tensorflow_version": tfv},
+        "tensorflow_saved_model_bundle": {
+            "source": "tf_saved_model_bundle.zip", "sha256": sha256(folder / "tf_saved_model_bundle.zip"),
+            "parent": "keras_hdf5", "tensorflow_version": tfv},
+    }
+    return rdf
+
+
+# ----------------------------------------------------------------------------- model 3: two inputs
+FUSION_NET = '''"""Two-input fusion network: a shared 3x3 trunk and three 1x1 heads."""
+import torch
+from torch import nn
+
+
+class FusionNet(nn.Module):
+    """Fuses a two-channel image with a one-channel prior into class logits, a restoration and masks."""
+
+    def __init__(self, hidden: int = 6):
+        super().__init__()
+        self.trunk = nn.Conv2d(3, hidden, 3, padding=1)
+        self.classes = nn.Conv2d(hidden, 3, 1)
+        self.restore = nn.Conv2d(hidden, 2, 1)
+        self.masks = nn.Conv2d(hidden, 2, 1)
+
+    def forward(self, raw: torch.Tensor, prior: torch.Tensor):
+        h = torch.relu(self.trunk(torch.cat([raw, prior], dim=1)))
+        return self.classes(h), self.restore(h), torch.sigmoid(self.masks(h))
+'''
+
+
+def fusion_onnx(path: Path, sd: dict) -> None:
+    from onnx import TensorProto, helper
+
+    g = {k: v.detach().numpy() for k, v in sd.items()}
+    inits: list = []
+    nodes = [
+        helper.make_node("Concat", ["raw", "prior"], ["cat"], axis=1),
+        onnx_conv("trunk", "cat", "t", g["trunk.weight"], g["trunk.bias"], 1, inits),
+        helper.make_node("Relu", ["t"], ["h"]),
+        onnx_conv("classes", "h", "probabilities", g["classes.weight"], g["classes.bias"], 0, inits),
+        onnx_conv("restore", "h", "restored", g["restore.weight"], g["restore.bias"], 0, inits),
+        onnx_conv("masks", "h", "m", g["masks.weight"], g["masks.bias"], 0, inits),
+        helper.make_node("Sigmoid", ["m"], ["mask"]),
+    ]
+    f = TensorProto.FLOAT
+    ins = [helper.make_tensor_value_info("raw", f, ["b", 2, "y", "x"]),
+           helper.make_tensor_value_info("prior", f, ["b", 1, "y", "x"])]
+    outs = [helper.make_tensor_value_info(n, f, ["b", c, "y", "x"])
+            for n, c in (("probabilities", 3), ("restored", 2), ("mask", 2))]
+    save_onnx(path, nodes, inits, ins, outs)
+
+
+FUSION_MEAN, FUSION_STD = [120.0, 80.0], [40.0, 25.0]
+MASK_THRESHOLDS = [0.5, 0.35]
+
+
+def fusion_expected(net, raw: np.ndarray, prior: np.ndarray) -> dict[str, np.ndarray]:
+    import torch
+
+    mean = np.array(FUSION_MEAN, np.float32).reshape(1, 2, 1, 1)
+    std = np.array(FUSION_STD, np.float32).reshape(1, 2, 1, 1)
+    r = ((raw - mean) / (std + EPS)).astype(np.float32)  # fixed_zero_mean_unit_variance per channel
+    lo, hi = linear_quantile(raw, 5.0, (1, 2, 3)), linear_quantile(raw, 95.0, (1, 2, 3))  # ref = raw
+    p = ((prior - lo) / (hi - lo + EPS)).astype(np.float32)  # scale_range with reference tensor
+    p = (p * np.float32(2.0) + np.float32(-1.0)).astype(np.float32)  # scale_linear along channel
+    p = ((p - np.float32(0.1)) / np.float32(0.9 + EPS)).astype(np.float32)  # fixed zmuv scalar
+    with torch.no_grad():
+        logits, restored, mask = (t.numpy() for t in net(torch.from_numpy(r), torch.from_numpy(p)))
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs = (e / e.sum(axis=1, keepdims=True)).astype(np.float32)  # softmax over channel
+    m, s = restored.mean(axis=(2, 3), keepdims=True), restored.std(axis=(2, 3), keepdims=True)
+    rm, rs = raw.mean(axis=(2, 3), keepdims=True), raw.std(axis=(2, 3), keepdims=True)
+    restored = ((restored - m) / (s + EPS) * (rs + EPS) + rm).astype(np.float32)  # scale_mean_variance
+    q_lo = np.quantile(restored, 0.001, axis=(2, 3), keepdims=True, method="inverted_cdf")
+    q_hi = np.quantile(restored, 0.999, axis=(2, 3), keepdims=True, method="inverted_cdf")
+    restored = np.clip(restored, q_lo, q_hi).astype(np.float32)  # clip with percentiles per channel
+    thr = np.array(MASK_THRESHOLDS, np.float32).reshape(1, 2, 1, 1)
+    return {"probabilities": probs, "restored": restored, "mask": mask > thr}  # binarize per channel
+
+
+def make_fusion(folder: Path) -> None:
+    import torch
+
+    torch.manual_seed(37)
+    rng = np.random.default_rng(37)
+    (folder / "fusion_net.py").write_text(FUSION_NET, encoding="utf-8")
+    net = import_file(folder / "fusion_net.py", "fusion_net").FusionNet(hidden=6).eval()
+    with torch.no_grad():
+        scripted = torch.jit.trace(net, (torch.zeros(1, 2, 16, 16), torch.zeros(1, 1, 16, 16)))
+    scripted.save(str(folder / "weights_torchscript.pt"))
+    fusion_onnx(folder / "weights.onnx", net.state_dict())
+
+    base = blobs(rng, (48, 48), 7, 3.0)
+    raw = np.stack([base * 150 + 60, np.roll(base, 3, axis=1) * 90 + 50 + rng.normal(0, 4, base.shape)])
+    raw = raw.astype(np.float32)[None]
+    prior = (blobs(rng, (48, 48), 7, 4.0) * 100 + 90).astype(np.float32)[None, None]
+    outs = fusion_expected(net, raw, prior)
+    save_npy(folder / "test_input_raw.npy", raw)
+    save_npy(folder / "test_input_prior.npy", prior)
+    for k, v in outs.items():
+        save_npy(folder / f"test_output_{k}.npy", v)
+    write_cover(folder / "cover.png", [raw[0, 0], raw[0, 1], outs["probabilities"][0, 1], outs["restored"][0, 0]])
+
+    rdf = general_fields(
+        "Tiny Two Channel Fusion Net 2D",
+        "Combines a two-channel fluorescence image (nuclei and cytoplasm) with a prior probability "
+        "map into cell class probabilities, a restored image and binary masks.",
+        ["2d", "fluorescence-light-microscopy", "cells", "multi-input", "semantic-segmentation",
+         "denoising", "pytorch", "onnx"],
+    )
+    yx = [{"type": "space", "id": "y", "size": {"min": 16, "step": 8}},
+          {"type": "space", "id": "x", "size": {"min": 16, "step": 8}}]
+    ref = lambda i: {"type": "space", "id": i, "size": {"tensor_id": "raw", "axis_id": i}}  # noqa: E731
+    out_ref = lambda i: {**ref(i), "halo": 1}  # noqa: E731
+    tt = lambda n: {"source": n, "sha256": sha256(folder / n)}  # noqa: E731
+    rdf["inputs"] = [
+        {"id": "raw", "description": "nuclei and cytoplasm channels",
+         "axes": [{"type": "batch"}, {"type": "channel", "channel_names": ["nuclei", "cytoplasm"]}, *yx],
+         "test_tensor": tt("test_input_raw.npy"), "data": {"type": "float32"},
+         "preprocessing": [{"id": "fixed_zero_mean_unit_variance",
+                            "kwargs": {"axis": "channel", "mean": FUSION_MEAN, "std": FUSION_STD}}]},
+        {"id": "prior", "description": "prior cell probability from a previous step",
+         "axes": [{"type": "batch"}, {"type": "channel", "channel_names": ["prior"]}, ref("y"), ref("x")],
+         "test_tensor": tt("test_input_prior.npy"), "data": {"type": "float32"},
+         "preprocessing": [
+             {"id": "scale_range", "kwargs": {"reference_tensor": "raw", "axes": ["channel", "y", "x"],
+                                              "min_percentile": 5.0, "max_percentile": 95.0, "eps": EPS}},
+             {"id": "scale_linear", "kwargs": {"axis": "channel", "gain": [2.0], "offset": [-1.0]}},
+             {"id": "fixed_zero_mean_unit_variance", "kwargs": {"mean": 0.1, "std": 0.9}}]},
+    ]
+    rdf["outputs"] = [
+        {"id": "probabilities", "description": "background, cell and border probabilities",
+         "axes": [{"type": "batch"}, {"type": "channel", "channel_names": ["background", "cell", "border"]},
+                  out_ref("y"), out_ref("x")],
+         "test_tensor": tt("test_output_probabilities.npy"), "data": {"type": "float32"},
+         "postprocessing": [{"id": "softmax", "kwargs": {"axis": "channel"}}]},
+        {"id": "restored", "description": "restored image with the raw image's intensity statistics",
+         "axes": [{"type": "batch"}, {"type": "channel", "channel_names": ["nuclei", "cytoplasm"]},
+                  out_ref("y"), out_ref("x")],
+         "test_tensor": tt("test_output_restored.npy"), "data": {"type": "float32"},
+         "postprocessing": [
+             {"id": "scale_mean_variance", "kwargs": {"reference_tensor": "raw", "axes": ["y", "x"], "eps": EPS}},
+             {"id": "clip", "kwargs": {"min_percentile": 0.1, "max_percentile": 99.9, "axes": ["y", "x"]}}]},
+        {"id": "mask", "description": "binary nuclei and cytoplasm masks",
+         "axes": [{"type": "batch"}, {"type": "channel", "channel_names": ["nuclei", "cytoplasm"]},
+                  out_ref("y"), out_ref("x")],
+         "test_tensor": tt("test_output_mask.npy"), "data": {"type": "bool"},
+         "postprocessing": [{"id": "binarize", "kwargs": {"axis": "channel", "threshold": MASK_THRESHOLDS}}]},
+    ]
+    rdf["weights"] = {
+        "torchscript": {"source": "weights_torchscript.pt", "sha256": sha256(folder / "weights_torchscript.pt"),
+                        "pytorch_version": "2.13"},
+        "onnx": {"source": "weights.onnx", "sha256": sha256(folder / "weights.onnx"),
+                 "parent": "torchscript", "opset_version": 17},
+    }
+    write_yaml(folder / "rdf.yaml", rdf)
+    write_readme(folder / "README.md", "Tiny Two Channel Fusion Net 2D", """
+A network with two inputs: a two-channel fluorescence image (nuclei, cytoplasm) and a one-channel
+prior probability map. It outputs class probabilities (softmax over background, cell, border),
+a restored image rescaled to the raw image's per-channel mean and variance, and two binary masks
+thresholded per channel. The prior is normalised with the raw image's percentiles.
+""", """
+Synthetic 48x48 test images. TorchScript and ONNX weights reproduce all three test outputs within
+the default tolerances (`zoo test examples/models/two-channel-fusion-2d`).
+""")
+
+
+# ----------------------------------------------------------------------------- broken variants
+RAISING_NET = NUCLEI_NET.replace(
+    "        h = torch.relu(self.conv1(x))\n",
+    "        raise RuntimeError(\"deliberate failure inside the architecture\")\n        h = torch.relu(self.conv1(x))\n",
+)
+NAN_NET = NUCLEI_NET.replace("        return y[:, :, c:-c, c:-c]\n", "        return y[:, :, c:-c, c:-c] * float(\"nan\")\n")
+HANGING_NET = NUCLEI_NET.replace(
+    "        h = torch.relu(self.conv1(x))\n", "        while True:\n            x = x + 0\n        h = torch.relu(self.conv1(x))\n"
+)
+
+
+class CallsGetcwd:
+    """Unpickles by calling os.getcwd: harmless, but any call during loading means unsafe unpickling."""
+
+    def __reduce__(self):
+        return (os.getcwd, ())
+
+
+def copy_nuclei(src: Path, dest: Path, names: list[str]) -> dict:
+    dest.mkdir(parents=True)
+    for n in names:
+        shutil.copyfile(src / n, dest / n)
+    yaml = YAML(typ="safe")
+    return yaml.load((src / "rdf.yaml").read_text(encoding="utf-8"))
+
+
+def only_weights(rdf: dict, fmt: str) -> dict:
+    entry = dict(rdf["weights"][fmt])
+    entry.pop("parent", None)
+    rdf["weights"] = {fmt: entry}
+    return rdf
+
+
+def make_broken(nuclei: Path, broken: Path) -> None:
+    # wrong expected output: the network is fine, the published test output is not
+    d = broken / "wrong-output"
+    rdf = only_weights(copy_nuclei(nuclei, d, ["weights_torchscript.pt", "test_input.npy", "cover.png"]),
+                       "torchscript")
+    wrong = np.load(nuclei / "test_output.npy") * np.float32(0.9) + np.float32(0.05)
+    save_npy(d / "test_output.npy", wrong.astype(np.float32))
+    rdf["outputs"][0]["test_tensor"]["sha256"] = sha256(d / "test_output.npy")
+    rdf["name"] = "Broken example wrong test output"
+    write_yaml(d / "rdf.yaml", rdf)
+
+    # wrong sha256 of the weights
+    d = broken / "wrong-sha256"
+    rdf = only_weights(copy_nuclei(nuclei, d, ["weights_torchscript.pt", "test_input.npy", "test_output.npy",
+                                                "cover.png"]), "torchscript")
+    rdf["weights"]["torchscript"]["sha256"] = "0" * 64
+    rdf["name"] = "Broken example wrong weights sha256"
+    write_yaml(d / "rdf.yaml", rdf)
+
+    # architectures that raise, return NaN, or never return
+    for name, code, title in (("crashing-architecture", RAISING_NET, "raising architecture"),
+                              ("nan-output", NAN_NET, "NaN output"),
+                              ("hanging-architecture", HANGING_NET, "hanging architecture")):
+        d = broken / name
+        rdf = only_weights(copy_nuclei(nuclei, d, ["weights.pt", "test_input.npy", "test_output.npy", "cover.png"]),
+                           "pytorch_state_dict")
+        (d / "nuclei_net.py").write_text(code, encoding="utf-8")
+        rdf["weights"]["pytorch_state_dict"]["architecture"]["sha256"] = sha256(d / "nuclei_net.py")
+        rdf["name"] = f"Broken example {title}"
+        write_yaml(d / "rdf.yaml", rdf)
+
+    # a state dict that is an arbitrary pickle (would call os.getcwd when unpickled unsafely)
+    d = broken / "pickled-weights"
+    rdf = only_weights(copy_nuclei(nuclei, d, ["nuclei_net.py", "test_input.npy", "test_output.npy", "cover.png"]),
+                       "pytorch_state_dict")
+    import torch
+
+    torch.save({"conv1.weight": CallsGetcwd()}, d / "weights.pt")
+    rdf["weights"]["pytorch_state_dict"]["sha256"] = sha256(d / "weights.pt")
+    rdf["name"] = "Broken example pickled weights"
+    write_yaml(d / "rdf.yaml", rdf)
+
+
+# ----------------------------------------------------------------------------- main
+def main(argv: list[str]) -> int:
+    """Write every example model into examples/models (or the folder given as the only argument)."""
+    models = Path(argv[0]) if argv else MODELS
+    if models.exists():
+        shutil.rmtree(models)
+    models.mkdir(parents=True)
+    nuclei = models / "nuclei-boundary-2d"
+    for name, make in (("nuclei-boundary-2d", make_nuclei), ("membrane-distance-3d", make_membrane),
+                       ("two-channel-fusion-2d", make_fusion)):
+        (models / name).mkdir()
+        make(models / name)
+    make_broken(nuclei, models / "broken")
+    (models / "broken" / "README.md").write_text(
+        "# Broken example models\n\nEach folder here must FAIL `zoo test`: they check that the runner "
+        "reports wrong outputs, wrong checksums, raising, hanging and NaN-producing architectures and "
+        "pickled weights as failures. They are not part of the example collection.\n", encoding="utf-8")
+    total = sum(p.stat().st_size for p in models.rglob("*") if p.is_file())
+    print(f"{models}: {total / 1e6:.2f} MB")
+    if total >= 2_000_000:
+        print("error: example models exceed 2 MB", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

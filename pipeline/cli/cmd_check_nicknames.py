@@ -1,0 +1,38 @@
+"""`zoo check-nicknames`: fail when two resources share a nickname or one has none."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+DEFAULT_STORE = "collection"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "check-nicknames", help="check that every resource has a nickname and no two share one",
+        description="Read every resource.yaml of the store (blocked ones included) and exit 1 if a nickname "
+                    "is used twice or missing.")
+    parser.add_argument("--store", default=None, metavar="DIR", help=f"the store folder (default {DEFAULT_STORE}/)")
+    parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pipeline.store import Store
+    from pipeline.store.nicknames import duplicates, missing
+
+    resources = list(Store(Path(args.store or DEFAULT_STORE)).resources())
+    dupes, lacking = duplicates(resources), missing(resources)
+    if args.json:
+        print(json.dumps({"resources": len(resources), "duplicates": dupes, "missing": lacking}, indent=2))
+    else:
+        for name, ids in dupes.items():
+            print(f"duplicate nickname {name!r}: {', '.join(ids)}")
+        for rid in lacking:
+            print(f"no nickname: {rid}")
+        if not dupes and not lacking:
+            print(f"{len(resources)} resources, all nicknames unique")
+    return 1 if dupes or lacking else 0

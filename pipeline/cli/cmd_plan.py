@@ -1,0 +1,28 @@
+"""`zoo plan`: the pending model tests as a GitHub Actions matrix, grouped by environment."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from pipeline.cli.cmd_build import add_location_options, options_from
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "plan", help="print pending model tests as a GitHub Actions matrix",
+        description="Print the model tests whose results are not cached as a GitHub Actions "
+                    "matrix: one job per environment group, each running `zoo build --shard I/N`.")
+    add_location_options(parser)
+    parser.add_argument("--max-jobs", type=int, default=None, metavar="N",
+                        help="at most N matrix jobs; environment groups are bundled past that (default 20)")
+    parser.add_argument("--retest", action="store_true", help="plan every model test, cached or not")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipeline.build.builder import plan
+
+    matrix = plan(options_from(args), max_jobs=args.max_jobs or 20)
+    print(json.dumps(matrix, separators=(",", ":")))
+    return 0

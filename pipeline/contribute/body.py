@@ -1,0 +1,72 @@
+"""The text of a contribution PR: nickname, versions, validation report, maintainer checklist."""
+
+from __future__ import annotations
+
+from pipeline.contribute.backend import marker
+from pipeline.errors import BadInput
+from pipeline.store import Resource, Version
+
+MAX_REPORT_CHARS = 20_000
+
+
+def title(resource: Resource, versions: list[Version]) -> str:
+    label = ", ".join(v.version_name or v.version_id for v in versions)
+    kind = "New resource" if all(v.status == "pending" for v in resource.versions) else "New version"
+    return f"{kind}: {resource.name or resource.id} ({label}) {resource.nickname_icon} {resource.nickname}".strip()
+
+
+def body(resource: Resource, versions: list[Version], digest: str, reports: dict[str, str]) -> str:
+    lines = [
+        f"## {resource.name or resource.id}",
+        "",
+        f"- resource id: `{resource.id}`",
+        f"- nickname: {resource.nickname_icon} **{resource.nickname}**".replace("  ", " "),
+        f"- type: {resource.type}; source: {resource.source}" + (f"; concept DOI {resource.doi}" if resource.doi else ""),
+        "",
+        "| version | name | created | DOI | RDF |",
+        "|---|---|---|---|---|",
+    ]
+    for v in versions:
+        lines.append(f"| {v.version_id} | {v.version_name or '-'} | {v.created or '-'} | {v.doi or '-'} | `{v.rdf_source}` |")
+    for v in versions:
+        lines += ["", f"### Validation report for version {v.version_id}", "", "```text",
+                  _clip(reports.get(v.version_id, "no report")), "```"]
+    lines += [
+        "", "### Checklist for maintainers", "",
+        "- [ ] The validation report above passed, or its failures are understood and acceptable.",
+        "- [ ] The description, license and files are fit for the zoo (no personal data, redistribution allowed).",
+        "- [ ] The build's test results for this version are acceptable.",
+        "",
+        "**Accept** by merging this PR (the versions above become `accepted`). "
+        "**Block** by setting `status: blocked` on a version, or on the whole resource, in `resource.yaml` "
+        "in this PR and merging. Closing without merging leaves the versions pending; they are not proposed "
+        "again until a new version appears.",
+        "", marker([v.version_id for v in versions], digest),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def validation_report(version: Version) -> str:
+    """The format library's report for one stored version (overlay and overrides applied)."""
+    try:
+        from pipeline.spec import LoadedRdf, load_rdf, validate
+    except (ImportError, AttributeError):
+        return "validation unavailable: the format library is not installed"
+    try:
+        loaded = load_rdf(version.rdf_source)
+    except BadInput as e:
+        return f"failed: {e}"
+    data = dict(loaded.data)
+    data.update(version.partner_overlay or {})
+    data.update(version.overrides or {})
+    merged = LoadedRdf(data=data, root=loaded.root, source=loaded.source, file_name=loaded.file_name,
+                       sha256=loaded.sha256)
+    try:
+        return validate(merged, io=True, remote=False).format_text()
+    except Exception as e:  # noqa: BLE001 - a validator crash must not stop the other PRs
+        return f"the validator crashed: {type(e).__name__}: {e}"
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_REPORT_CHARS else text[:MAX_REPORT_CHARS] + "\n... (truncated)"
+

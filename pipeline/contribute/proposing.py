@@ -1,0 +1,127 @@
+"""`propose`: one PR per resource with pending versions, updated in place, capped per run."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from pipeline.contribute import body as text
+from pipeline.contribute.backend import Backend, PullRequest
+from pipeline.errors import BadInput, ZooError
+from pipeline.store import Resource, Store, yaml
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ProposeSummary:
+    opened: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {k: v for k, v in self.__dict__.items() if k != "failed"}
+        data["failed"] = [{"item": i, "error": m} for i, m in self.failed]
+        data["ok"] = self.ok
+        return data
+
+    def format_text(self) -> str:
+        lines = [f"{len(self.opened)} opened, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+                 f"{len(self.closed)} closed (waiting for a new version), {len(self.blocked)} blocked, "
+                 f"{len(self.deferred)} deferred (cap), {len(self.failed)} failed"]
+        lines += [f"  opened   {i}" for i in self.opened] + [f"  updated  {i}" for i in self.updated]
+        lines += [f"  deferred {i}" for i in self.deferred] + [f"  failed   {i}: {m}" for i, m in self.failed]
+        return "\n".join(lines)
+
+
+def branch_name(resource_id: str) -> str:
+    """`auto-update-<id>` with every character git or GitHub might mind replaced by '-'."""
+    safe = re.sub(r"[^a-z0-9._-]+", "-", resource_id.lower()).strip("-.")
+    return f"auto-update-{re.sub(r'[.]{2,}', '.', safe)}"
+
+
+def propose(store: Path, backend: Backend, max_prs: int = 10, *, progress: Progress | None = None) -> ProposeSummary:
+    """Open or update a PR for every resource with pending versions; at most `max_prs` writes."""
+    summary = ProposeSummary()
+    source = Store(Path(store))
+    budget = max_prs
+    for rid in source.ids():
+        try:
+            resource = source.get(rid)
+            if resource is None or not resource.pending():
+                continue
+            if resource.status == "blocked":
+                summary.blocked.append(rid)  # blocked resources are never proposed again
+                continue
+            budget = _propose_one(source, resource, backend, summary, budget, progress)
+        except (ZooError, OSError) as e:
+            summary.failed.append((rid, str(e)))
+    return summary
+
+
+def _propose_one(store: Store, resource: Resource, backend: Backend, summary: ProposeSummary,
+                 budget: int, progress: Progress | None) -> int:
+    pending = resource.pending()
+    versions = [v.version_id for v in pending]
+    files = _files(store, resource, backend)
+    digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted(files.items()))).hexdigest()[:16]
+    branch = branch_name(resource.id)
+    existing = backend.find(branch)
+    if existing is not None and _covered(existing, versions):
+        if existing.state == "closed":
+            summary.closed.append(resource.id)
+            return budget
+        if existing.state == "merged" or existing.digest == digest:
+            summary.unchanged.append(resource.id)
+            return budget
+    if budget <= 0:
+        summary.deferred.append(resource.id)
+        return budget
+    if progress:
+        progress(f"propose {resource.id}")
+    reports = {v.version_id: text.validation_report(v) for v in pending}
+    pr_body = text.body(resource, pending, digest, reports)
+    pr_path = getattr(backend, "pr_path", None)
+    if pr_path is not None:
+        files[pr_path(_resource_path(backend, resource))] = pr_body.encode()
+    reuse = existing if existing is not None and existing.state == "open" else None
+    backend.publish(branch, text.title(resource, pending), pr_body, files, reuse)
+    (summary.updated if reuse else summary.opened).append(resource.id)
+    return budget - 1
+
+
+def _covered(pr: PullRequest, versions: list[str]) -> bool:
+    return set(versions) <= set(pr.versions)
+
+
+def _files(store: Store, resource: Resource, backend: Backend) -> dict[str, bytes]:
+    """The PR's change: resource.yaml with its pending versions accepted, plus a stored inline RDF."""
+    accepted = Resource.from_dict(resource.to_dict(), source=resource.id)
+    for version in accepted.versions:
+        if version.status == "pending":
+            version.status = "accepted"
+    path = _resource_path(backend, resource)
+    files = {path: yaml.dumps(accepted.to_dict()).encode()}
+    inline = store.path(resource.id).parent / "rdf.yaml"
+    if inline.is_file():
+        files[path.rsplit("/", 1)[0] + "/rdf.yaml"] = inline.read_bytes()
+    return files
+
+
+def _resource_path(backend: Backend, resource: Resource) -> str:
+    prefix = backend.store_prefix.strip("/")
+    rel = f"{resource.id}/resource.yaml"
+    if ".." in rel.split("/"):
+        raise BadInput(f"invalid resource id {resource.id!r}")
+    return f"{prefix}/{rel}" if prefix else rel

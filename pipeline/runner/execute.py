@@ -1,0 +1,101 @@
+"""Run a whole sample through a model: preprocessing, the network, postprocessing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline.runner.adapters import Predict
+from pipeline.runner.axes import axis_ids
+from pipeline.runner.processing import Context, run_ops, with_implicit_steps
+
+MAX_TENSOR_BYTES = 512 * 1024**2
+
+
+class TensorError(ValueError):
+    """A tensor does not fit its description (wrong rank, shape, dtype or unreadable)."""
+
+
+def data_type(tensor: dict[str, Any]) -> str:
+    """Declared dtype of a tensor (0.5 `data.type`, per-channel lists use the first, 0.4 `data_type`)."""
+    data = tensor.get("data")
+    if isinstance(data, list) and data:
+        data = data[0]
+    if isinstance(data, dict) and data.get("type"):
+        return str(data["type"])
+    return str(tensor.get("data_type") or "float32")
+
+
+def load_npy(path: Path, what: str) -> np.ndarray:
+    """A .npy file without pickle, bounded in size."""
+    if path.stat().st_size > MAX_TENSOR_BYTES:
+        raise TensorError(f"{what}: {path.name} is larger than {MAX_TENSOR_BYTES} bytes")
+    try:
+        with path.open("rb") as f:
+            arr = np.load(f, allow_pickle=False)
+    except ValueError as e:
+        raise TensorError(f"{what}: {path.name} cannot be read without pickle ({e})") from None
+    except Exception as e:
+        raise TensorError(f"{what}: {path.name} is not a valid .npy file ({e})") from None
+    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biuf":
+        raise TensorError(f"{what}: {path.name} holds dtype {getattr(arr, 'dtype', '?')}, not numbers")
+    return arr
+
+
+def fit_axes(arr: np.ndarray, tensor: dict[str, Any], what: str) -> np.ndarray:
+    """Map an array onto the declared axes; a missing leading batch axis is added."""
+    ids = axis_ids(tensor)
+    if arr.ndim == len(ids) - 1 and ids and ids[0] == "batch":
+        arr = arr[None]
+    if arr.ndim != len(ids):
+        raise TensorError(f"{what}: array has {arr.ndim} dimensions {arr.shape}, the description has "
+                          f"{len(ids)} axes {ids}")
+    return arr
+
+
+class ModelRunner:
+    """A model description plus a loaded network; `run` maps named inputs to named outputs."""
+
+    def __init__(self, descr: dict[str, Any], predict: Predict):
+        self.descr = descr
+        self.predict = predict
+        self.inputs = list(descr["inputs"])
+        self.outputs = list(descr["outputs"])
+
+    def preprocess(self, sample: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        refs = {t["id"]: (sample[t["id"]], axis_ids(t)) for t in self.inputs if t["id"] in sample}
+        out = {}
+        for i, t in enumerate(self.inputs):
+            if t["id"] not in sample:
+                if t.get("optional"):
+                    continue
+                raise TensorError(f"input {t['id']!r} is missing")
+            ops = with_implicit_steps(t.get("preprocessing") or [], data_type(t), "float32")
+            out[t["id"]] = run_ops(ops, sample[t["id"]], Context(axis_ids(t), refs, f"inputs[{i}].preprocessing"))
+        return out
+
+    def network(self, processed: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        arrays = [processed[t["id"]] for t in self.inputs if t["id"] in processed]
+        results = self.predict(arrays)
+        if len(results) != len(self.outputs):
+            raise TensorError(f"the network returned {len(results)} outputs, the description declares "
+                              f"{len(self.outputs)}")
+        return {t["id"]: r for t, r in zip(self.outputs, results)}
+
+    def postprocess(self, raw_out: dict[str, np.ndarray], sample: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        refs = {t["id"]: (sample[t["id"]], axis_ids(t)) for t in self.inputs if t["id"] in sample}
+        result = {}
+        for i, t in enumerate(self.outputs):
+            x = raw_out[t["id"]]
+            if x.ndim != len(axis_ids(t)):
+                raise TensorError(f"output {t['id']!r}: the network returned {x.ndim} dimensions {x.shape}, "
+                                  f"the description has axes {axis_ids(t)}")
+            ops = with_implicit_steps(t.get("postprocessing") or [], None, data_type(t))
+            result[t["id"]] = run_ops(ops, x, Context(axis_ids(t), refs, f"outputs[{i}].postprocessing"))
+        return result
+
+    def run(self, sample: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Full pipeline on one (possibly batched) sample."""
+        return self.postprocess(self.network(self.preprocess(sample)), sample)

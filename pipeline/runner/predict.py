@@ -1,0 +1,69 @@
+"""`predict`: run a model on new images (tiled), isolated like a test."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+from pipeline.errors import BadInput, StageFailed
+from pipeline.runner.environments import ensure_environment, requirement_set
+from pipeline.runner.model_files import describe, load_source, materialize_weights
+from pipeline.runner.sandbox import Limits, run_isolated
+
+PREFERRED = ("torchscript", "onnx", "pytorch_state_dict", "tensorflow_saved_model_bundle", "keras_hdf5", "keras_v3")
+
+
+def output_paths(descr: dict, output: Path) -> dict[str, Path]:
+    """One file per model output: OUTPUT itself for a single output, else OUTPUT_<id>.ext."""
+    ids = [t["id"] for t in descr["outputs"]]
+    if len(ids) == 1:
+        return {ids[0]: output}
+    return {i: output.with_name(f"{output.stem}_{i}{output.suffix}") for i in ids}
+
+
+def pick_format(descr: dict, weights_format: str | None, source: str) -> str:
+    available = list(descr["weights"])
+    if weights_format:
+        if weights_format not in available:
+            raise BadInput(f"no {weights_format!r} weights (has {available})", source=source, loc=["weights"])
+        return weights_format
+    for fmt in PREFERRED:
+        if fmt in available:
+            return fmt
+    raise BadInput(f"none of the weights formats {available} can be run here", source=source, loc=["weights"])
+
+
+def predict(source: Any, inputs: Sequence[Path], output: Path, *, weights_format: str | None = None,
+            block: dict[str, int] | None = None, limits: Limits | None = None) -> dict[str, Path]:
+    """Predict `inputs` (one file per model input, in order); returns the written files by output id."""
+    loaded = load_source(source)
+    descr = describe(loaded)
+    ids = [t["id"] for t in descr["inputs"]]
+    required = [t["id"] for t in descr["inputs"] if not t.get("optional")]
+    if not len(required) <= len(inputs) <= len(ids):
+        raise BadInput(f"the model takes inputs {ids}, got {len(inputs)} files", source=str(loaded.source))
+    for p in inputs:
+        if not Path(p).is_file():
+            raise BadInput("input file not found", source=str(p))
+    fmt = pick_format(descr, weights_format, str(loaded.source))
+    outputs = output_paths(descr, Path(output))
+    workdir = Path(tempfile.mkdtemp(prefix="zoo-predict-"))
+    try:
+        files, deps = materialize_weights(loaded, descr, fmt, workdir)
+        reqs = requirement_set(fmt, descr["weights"][fmt], deps)
+        python = ensure_environment(reqs, conda_text=deps if reqs.conda_file else None)
+        job = {"kind": "predict", "descr": descr, "weights_format": fmt, "block": block,
+               "files": {k: str(v) for k, v in files.items()},
+               "inputs": {i: str(Path(p).resolve()) for i, p in zip(ids, inputs)},
+               "outputs": {i: str(p.resolve()) for i, p in outputs.items()}}
+        outcome = run_isolated(python, job, limits or Limits.from_env())
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if "tests" not in outcome:
+        raise StageFailed(f"prediction {outcome['error']}\n{outcome.get('stderr', '')[-1500:]}")
+    check = outcome["tests"][0]
+    if check["status"] != "passed":
+        raise StageFailed(f"prediction failed: {check['error']}")
+    return outputs

@@ -1,0 +1,107 @@
+"""`test_model`: every weights format of a model, each in its environment and its own process."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import BadInput, ExternalToolFailed, ZooError
+from pipeline.runner.checks import REPRODUCE
+from pipeline.runner.environments import RequirementSet, ensure_environment, requirement_set
+from pipeline.runner.model_files import describe, load_source, materialize_weights, materialize_test_tensors
+from pipeline.runner.sandbox import Limits, run_isolated
+
+INSTALL = "install test environment"
+LOAD_RDF = "load model description"
+FILES = "fetch model files"
+
+
+@dataclass
+class TestResult:
+    """All checks of one model: passed only when every runnable check passed (skips don't count)."""
+
+    source: str
+    tests: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        statuses = [t["status"] for t in self.tests]
+        return "passed" if statuses and "failed" not in statuses and "passed" in statuses else "failed"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "status": self.status, "tests": self.tests}
+
+
+def failed(name: str, fmt: str | None, error: str, *, traceback: str | None = None, env: dict | None = None,
+           seconds: float = 0.0, status: str = "failed") -> dict[str, Any]:
+    return {"name": name, "weights_format": fmt, "status": status, "error": error, "traceback": traceback,
+            "warnings": [], "seconds": round(seconds, 3), "env": env or {}}
+
+
+def environment_key(descr: dict[str, Any], weights_format: str, dependencies_text: str | None = None) -> str:
+    """Hash of the requirement set of one weights format: the build stage groups/caches tests by it."""
+    return requirement_set(weights_format, descr["weights"][weights_format], dependencies_text).key()
+
+
+def test_model(source: Any, *, weights_format: str | None = None, limits: Limits | None = None,
+               env_cache: Path | None = None, offline: bool = False) -> TestResult:
+    """Test a model (path, URL or LoadedRdf): reproduce its test outputs with each weights format."""
+    limits = limits or Limits.from_env()
+    try:
+        loaded = load_source(source)
+        descr = describe(loaded)
+    except ZooError as e:
+        return TestResult(str(getattr(source, "source", source)), [failed(LOAD_RDF, None, str(e))])
+    result = TestResult(str(loaded.source))
+    formats = [f for f in descr["weights"] if weights_format in (None, f)]
+    if not formats:
+        result.tests.append(failed(LOAD_RDF, weights_format, f"the model has no weights in format "
+                                   f"{weights_format!r} (it has {sorted(descr['weights'])})"))
+    workdir = Path(tempfile.mkdtemp(prefix="zoo-model-"))
+    try:
+        try:
+            tensors = materialize_test_tensors(loaded, descr, workdir)
+        except ZooError as e:
+            result.tests.append(failed(FILES, None, str(e)))
+            return result
+        for fmt in formats:
+            result.tests += _test_format(loaded, descr, fmt, tensors, workdir, limits, env_cache, offline)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+def _test_format(loaded: Any, descr: dict, fmt: str, tensors: dict, workdir: Path, limits: Limits,
+                 env_cache: Path | None, offline: bool) -> list[dict[str, Any]]:
+    start = time.perf_counter()
+    if fmt == "tensorflow_js":
+        return [failed(REPRODUCE, fmt, "tensorflow_js weights cannot be run in Python", status="skipped")]
+    try:
+        files, deps_text = materialize_weights(loaded, descr, fmt, workdir)
+    except ZooError as e:
+        return [failed(REPRODUCE, fmt, str(e), seconds=time.perf_counter() - start)]
+    try:
+        reqs: RequirementSet = requirement_set(fmt, descr["weights"][fmt], deps_text)
+        conda_text = deps_text if reqs.conda_file else None
+        python = ensure_environment(reqs, cache_dir=env_cache, conda_text=conda_text, offline=offline)
+    except (ExternalToolFailed, BadInput) as e:
+        return [failed(INSTALL, fmt, str(e), seconds=time.perf_counter() - start)]
+    job = {"descr": descr, "weights_format": fmt, "files": {k: str(v) for k, v in files.items()},
+           "test_inputs": {k: str(v) for k, v in tensors["inputs"].items()},
+           "test_outputs": {k: str(v) for k, v in tensors["outputs"].items()},
+           "check_sizes": str(loaded.data.get("format_version", "")).startswith("0.5")}
+    outcome = run_isolated(python, job, limits)
+    env = {**outcome.get("env", {}), "env_key": reqs.key(), "requirements": list(reqs.requirements)}
+    if "tests" not in outcome:
+        return [failed(REPRODUCE, fmt, f"the model process {outcome['error']}", traceback=outcome.get("stderr"),
+                       env=env, seconds=time.perf_counter() - start)]
+    return [{**t, "weights_format": fmt, "env": env} for t in outcome["tests"]]
+
+
+# pytest would otherwise collect these by their names wherever a test module imports them
+test_model.__test__ = False  # type: ignore[attr-defined]
+TestResult.__test__ = False  # type: ignore[attr-defined]

@@ -1,0 +1,234 @@
+"""View data of resource and version pages: metadata, docs, downloads, tests, previews, links."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from pathlib import Path
+from typing import Any
+
+from pipeline.build.edam import slug
+from pipeline.errors import BadInput
+from pipeline.site import citation
+from pipeline.site.markdown import render_markdown
+from pipeline.site.urls import href, resource_page, safe_url, version_page
+from pipeline.site.views import (OUR_TOOL, card, edam_for, entry_tags, str_list, text, tool_label)
+from pipeline.spec import yamlio
+
+MiB = 1024 * 1024
+MAX_RDF = 4 * MiB
+MAX_SUMMARY = 8 * MiB
+MAX_DOC = 1 * MiB
+MAX_PREVIEWS = 12
+
+
+def read_rdf(path: Path) -> dict[str, Any]:
+    """The published rdf.yaml, or {} when it is missing or unreadable (the page says so)."""
+    try:
+        if path.stat().st_size > MAX_RDF:
+            return {}
+        data = yamlio.loads(path.read_bytes(), source=str(path), max_bytes=MAX_RDF)
+    except (OSError, BadInput):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_summary(path: Path) -> dict[str, Any]:
+    """The version's test_summary.json, or {} when missing, too large or malformed."""
+    try:
+        if path.stat().st_size > MAX_SUMMARY:
+            return {}
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _chip_state(tests: list[dict[str, Any]]) -> str:
+    ran = [t for t in tests if t.get("status") != "skipped"]
+    if not ran:
+        return "not-applicable"
+    return "passed" if all(t.get("status") == "passed" for t in ran) else "failed"
+
+
+def _test_view(test: Any) -> dict[str, Any]:
+    test = test if isinstance(test, dict) else {}
+    env = test.get("env")
+    return {
+        "name": text(test.get("name"), 300) or "(unnamed test)",
+        "status": test.get("status") if test.get("status") in ("passed", "failed", "skipped") else "unknown",
+        "error": text(test.get("error"), 20000), "traceback": text(test.get("traceback"), 50000),
+        "warnings": str_list(test.get("warnings"))[:50] if isinstance(test.get("warnings"), list) else [],
+        "weights_format": text(test.get("weights_format"), 64),
+        "env": ", ".join(f"{text(k, 64)} {text(v, 64)}" for k, v in sorted(env.items())) if isinstance(env, dict) else "",
+    }
+
+
+def compatibility_rows(summary: dict[str, Any], partners: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per tool (ours first); one chip per tool version holding its tests."""
+    tests = summary.get("tests") if isinstance(summary.get("tests"), dict) else {}
+    rows = []
+    for tool in sorted(tests, key=lambda t: (t != OUR_TOOL, t)):
+        by_version: dict[str, list[dict[str, Any]]] = {}
+        for test in tests[tool] if isinstance(tests[tool], list) else []:
+            view = _test_view(test)
+            version = text(test.get("tool_version"), 64) if isinstance(test, dict) else ""
+            by_version.setdefault(version or "unversioned", []).append(view)
+        chips = [{"version": v, "state": _chip_state(ts), "tests": ts} for v, ts in sorted(by_version.items())]
+        rows.append({"tool": text(tool, 64), "label": tool_label(tool, partners),
+                     "partner_url": f"partners/{tool}.html" if tool in partners else None, "chips": chips})
+    return rows
+
+
+def previews(site: Path, folder: str) -> list[dict[str, str]]:
+    """Test-tensor pictures written at build time, inputs first."""
+    directory = site / folder / "previews"
+    if not directory.is_dir():
+        return []
+    files = sorted((p.name for p in directory.glob("*.png")), key=lambda n: (not n.startswith("input"), n))
+    result = []
+    for name in files[:MAX_PREVIEWS]:
+        kind, _, tensor = name[:-4].partition("-")
+        label = f"test {kind} '{tensor}'" if kind in ("input", "output") else name[:-4]
+        result.append({"path": f"{folder}/previews/{name}", "alt": f"Preview of the {label} tensor",
+                       "caption": label})
+    return result
+
+
+def downloads(rdf: dict[str, Any], site: Path, folder: str, root: str) -> list[dict[str, str]]:
+    """One link per weight format the model actually has, then the zip package."""
+    result = []
+    weights = rdf.get("weights") if isinstance(rdf.get("weights"), dict) else {}
+    for fmt in sorted(weights):
+        entry = weights[fmt]
+        source = entry.get("source") if isinstance(entry, dict) else None
+        url = safe_url(source, root=root, base=folder)
+        if url:
+            result.append({"label": f"{text(fmt, 64)} weights", "url": url, "format": text(fmt, 64)})
+    if (site / folder / "package.zip").is_file():
+        result.append({"label": "zip package (RDF and all files)", "url": href(root, f"{folder}/package.zip"),
+                       "format": "package"})
+    return result
+
+
+def documentation(rdf: dict[str, Any], site: Path, folder: str, root: str) -> tuple[str | None, str | None]:
+    """(sanitised HTML of the documentation, link to it) — HTML only for files the site holds."""
+    source = rdf.get("documentation")
+    if not isinstance(source, str):
+        return None, None
+    url = safe_url(source, root=root, base=folder)
+    if url is None or "://" in source:
+        return None, url
+    rel = posixpath.normpath(posixpath.join(folder, source))
+    path = site / rel
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_DOC:
+            return None, url
+        body = path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return None, url
+    return render_markdown(body, root=root, base=posixpath.dirname(rel)), url
+
+
+def authors(rdf: dict[str, Any], key: str = "authors") -> list[dict[str, str | None]]:
+    people = rdf.get(key) if isinstance(rdf.get(key), list) else []
+    result = []
+    for person in people[:200]:
+        if not isinstance(person, dict):
+            continue
+        orcid = text(person.get("orcid"), 40)
+        github = text(person.get("github_user"), 80)
+        result.append({
+            "name": text(person.get("name"), 200) or github or "(unnamed)",
+            "affiliation": text(person.get("affiliation"), 300),
+            "orcid": orcid, "orcid_url": f"https://orcid.org/{orcid}" if orcid else None,
+            "github_url": f"https://github.com/{github}" if github and github.replace("-", "").isalnum() else None,
+        })
+    return result
+
+
+def citations(rdf: dict[str, Any]) -> list[dict[str, str | None]]:
+    result = []
+    for cite in (rdf.get("cite") if isinstance(rdf.get("cite"), list) else [])[:100]:
+        if not isinstance(cite, dict):
+            continue
+        doi = text(cite.get("doi"), 200)
+        result.append({"text": text(cite.get("text"), 2000), "doi": doi,
+                       "url": f"https://doi.org/{doi}" if doi else safe_url(cite.get("url"))})
+    return result
+
+
+def related(entry: dict[str, Any], by_id: dict[str, dict[str, Any]], root: str) -> dict[str, list[dict[str, Any]]]:
+    """Resources this one links to (incl. training data) and those linking to it."""
+    def view(target: str) -> dict[str, Any]:
+        other = by_id.get(target)
+        if other is None:
+            return {"name": target, "type": "", "url": safe_url(target)}
+        page = resource_page(target)
+        return {"name": text(other.get("name"), 200) or target, "type": text(other.get("type"), 40),
+                "url": href(root, page) if page else None}
+    links = str_list(entry.get("links"))
+    training = entry.get("training_data")
+    if isinstance(training, dict) and isinstance(training.get("id"), str):
+        links.insert(0, training["id"])
+    return {"uses": [view(t) for t in dict.fromkeys(links)],
+            "used_by": [view(t) for t in str_list(entry.get("linked_from"))]}
+
+
+def tensors(rdf: dict[str, Any], key: str) -> list[dict[str, str]]:
+    """Inputs or outputs of a model as short rows (id, axes, data type, description)."""
+    rows = []
+    for tensor in (rdf.get(key) if isinstance(rdf.get(key), list) else [])[:50]:
+        if not isinstance(tensor, dict):
+            continue
+        axes = tensor.get("axes")
+        if isinstance(axes, list):
+            axes = "".join(text(a.get("id") or a.get("type", "?"), 10)[:1] if isinstance(a, dict) else text(a, 1)
+                           for a in axes)
+        data = tensor.get("data") if isinstance(tensor.get("data"), dict) else {}
+        rows.append({"id": text(tensor.get("id") or tensor.get("name"), 100), "axes": text(axes, 40),
+                     "dtype": text(data.get("type") or tensor.get("data_type"), 20),
+                     "description": text(tensor.get("description"), 500)})
+    return rows
+
+
+def page_context(site: Path, entry: dict[str, Any], version_id: str, *, page: str, root: str,
+                 by_id: dict[str, dict[str, Any]], partners: dict[str, dict[str, Any]],
+                 version_states: list[dict[str, Any]]) -> dict[str, Any]:
+    """Everything the resource template shows for one version of one entry."""
+    rid = text(entry.get("id"), 512)
+    folder = f"rdfs/{rid}/{version_id}"
+    rdf = read_rdf(site / folder / "rdf.yaml")
+    summary = read_summary(site / folder / "test_summary.json")
+    zoo = rdf.get("config", {}).get("bioimageio", {}) if isinstance(rdf.get("config"), dict) else {}
+    zoo = zoo if isinstance(zoo, dict) else {}
+    doc_html, doc_url = documentation(rdf, site, folder, root)
+    doi = text(zoo.get("doi") or entry.get("doi"), 200)
+    created = text(zoo.get("created") or entry.get("created"), 40)
+    name = text(rdf.get("name") or entry.get("name") or rid, 300)
+    tags = [{"tag": t, "slug": slug(t), "edam": edam_for(t, entry.get("edam"))} for t in entry_tags(rdf or entry)]
+    latest = text(entry.get("latest_version"), 128)
+    return {
+        "page": page, "root": root, "card": card(entry, partners), "rdf": rdf, "rid": rid,
+        "version_id": version_id, "is_latest": version_id == latest, "folder": folder,
+        "name": name, "description": text(rdf.get("description") or entry.get("description"), 5000),
+        "type": text(rdf.get("type") or entry.get("type"), 40), "license": text(rdf.get("license"), 80),
+        "nickname": text(entry.get("nickname"), 80), "icon": text(entry.get("nickname_icon"), 16),
+        "doi": doi, "concept_doi": text(entry.get("concept_doi"), 200), "created": created,
+        "version_name": text(rdf.get("version"), 64), "tags": tags,
+        "authors": authors(rdf), "maintainers": authors(rdf, "maintainers"), "cite": citations(rdf),
+        "git_repo": safe_url(rdf.get("git_repo")), "source": safe_url(rdf.get("source"), root=root, base=folder),
+        "covers": [c for c in str_list(entry.get("covers")) if c.startswith(folder + "/")] if version_id == latest
+        else sorted(f"{folder}/covers/{p.name}" for p in (site / folder / "covers").glob("*") if p.is_file()),
+        "documentation": doc_html, "documentation_url": doc_url,
+        "downloads": downloads(rdf, site, folder, root), "rdf_url": href(root, f"{folder}/rdf.yaml"),
+        "summary_url": href(root, f"{folder}/test_summary.json"),
+        "status": summary.get("status") if isinstance(summary.get("status"), dict) else {},
+        "compat": compatibility_rows(summary, partners), "previews": previews(site, folder),
+        "inputs": tensors(rdf, "inputs"), "outputs": tensors(rdf, "outputs"),
+        "related": related(entry, by_id, root), "versions": version_states,
+        "bibtex": citation.bibtex(rdf or entry, resource_id=rid, doi=doi or None, year=created[:4] or None),
+        "cff": citation.citation_cff(rdf or entry, doi=doi or None, version=version_id, date=created),
+        "resource_url": href(root, resource_page(rid) or ""),
+        "version_url": href(root, version_page(rid, version_id) or ""),
+    }

@@ -1,0 +1,197 @@
+"""Harvest partner collections: each entry becomes resource `<partner id>/<entry id>`.
+
+A partner whose collection file hashes as last time is skipped; entries that disappeared from a
+collection are marked `deleted` (never dropped); an unreachable or malformed collection fails
+that partner only and leaves its stored resources untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from pipeline.errors import BadInput, ZooError
+from pipeline.sources.checks import validation_errors
+from pipeline.sources.http import HttpPolicy
+from pipeline.sources.partners import Partner, collection_location, load_partners
+from pipeline.sources.summary import SourceSummary
+from pipeline.spec import LoadedRdf, load_rdf
+from pipeline.store import Resource, Store, Version, yaml
+from pipeline.store.nicknames import assign
+from pipeline.store.store import check_id
+
+Progress = Callable[[str], None]
+ENTRY_SOURCE_KEYS = ("rdf_source", "entry_source", "entry_sha256")
+
+
+@dataclass
+class Entry:
+    """One resolved collection entry: final data, its own RDF location (if any) and that RDF's data."""
+
+    entry_id: str
+    data: dict[str, Any] | None
+    own_source: str | None = None
+    own_data: dict[str, Any] | None = None
+    error: str | None = None
+
+
+def harvest_partners(folder: Path, store: Store, taken: set[str], *, policy: HttpPolicy | None = None,
+                     validate: bool = True, accept: bool = False,
+                     progress: Progress | None = None) -> list[SourceSummary]:
+    """One summary per registered partner (and one per unreadable registration)."""
+    if not Path(folder).is_dir():
+        return [SourceSummary("partners", error=f"{folder}: no such partners folder")]
+    partners, problems = load_partners(Path(folder))
+    summaries = [SourceSummary(f"partner:{name}", error=msg) for name, msg in problems]
+    for partner in partners:
+        if progress:
+            progress(f"partner {partner.id}")
+        summary = SourceSummary(f"partner:{partner.id}")
+        try:
+            _harvest_partner(partner, store, taken, summary, policy, validate, accept)
+        except ZooError as e:
+            summary.error = str(e)
+        summaries.append(summary)
+    return summaries
+
+
+def _harvest_partner(partner: Partner, store: Store, taken: set[str], summary: SourceSummary,
+                     policy: HttpPolicy | None, validate: bool, accept: bool) -> None:
+    location = collection_location(partner, store.root / ".state" / "git")
+    loaded = load_rdf(location, policy=policy)
+    if loaded.data.get("type") != "collection" or not isinstance(loaded.data.get("collection"), list):
+        raise BadInput("expected a collection RDF (type: collection, with a `collection` list)", source=location)
+    state_name = f"partner-{partner.id}"
+    stored = [r for r in _partner_resources(store, partner.id)]
+    if store.read_state(state_name) == {"collection_sha256": loaded.sha256, "location": location}:
+        summary.unchanged = sum(len(r.versions) for r in stored)
+        return
+    entries = resolve_entries(loaded, policy)
+    present = set()
+    for entry in entries:
+        rid = f"{partner.id}/{entry.entry_id}"
+        present.add(rid)
+        try:
+            check_id(rid)
+            if entry.error or entry.data is None:
+                raise BadInput(entry.error or "entry could not be resolved")
+            _store_entry(partner, store, rid, entry, taken, summary, validate, accept)
+        except BadInput as e:
+            summary.failed.append((rid, str(e)))
+    for resource in stored:
+        if resource.id not in present:
+            _mark_deleted(store, resource, summary)
+    if not summary.failed:
+        # Only a fully successful pass may let the next run skip this collection.
+        store.write_state(state_name, {"collection_sha256": loaded.sha256, "location": location})
+
+
+def _partner_resources(store: Store, partner_id: str) -> list[Resource]:
+    found = []
+    for rid in store.ids():
+        if rid.startswith(f"{partner_id}/"):
+            resource = store.get(rid)
+            if resource is not None and resource.source == f"partner:{partner_id}":
+                found.append(resource)
+    return found
+
+
+def _store_entry(partner: Partner, store: Store, rid: str, entry: Entry, taken: set[str],
+                 summary: SourceSummary, validate: bool, accept: bool) -> None:
+    data = dict(entry.data or {})
+    data["id"] = rid
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    version_id = str(data.get("version") or digest[:12])
+    resource = store.get(rid)
+    old = resource.version(version_id) if resource else None
+    if old is not None and old.rdf_sha256 == digest and old.status != "deleted":
+        summary.unchanged += 1
+        return
+    if validate:
+        errors = validation_errors(_as_loaded(data, entry, store, rid))
+        if errors:
+            summary.invalid.append((rid, "; ".join(errors[:5])))
+    if entry.own_source:
+        rdf_source = entry.own_source
+        overlay = {k: v for k, v in data.items() if (entry.own_data or {}).get(k) != v}
+    else:
+        # An inline entry has no file of its own: the resolved description is kept in the store.
+        rdf_path = store.path(rid).parent / "rdf.yaml"
+        store.write_file(rdf_path, yaml.dumps(data).encode())
+        rdf_source, overlay = str(rdf_path.resolve()), None
+    version = Version(
+        version_id=version_id, rdf_source=rdf_source, rdf_sha256=digest, status="accepted" if accept else "pending",
+        created=(old.created if old else "") or _created(data), name=str(data.get("name") or ""),
+        version_name=str(data.get("version") or ""), partner_overlay=overlay or None,
+        overrides=old.overrides if old else None,
+    )
+    if resource is None:
+        nickname, icon = assign(rid, taken)
+        taken.add(nickname)
+        resource = Resource(id=rid, type=str(data.get("type") or "generic"), source=f"partner:{partner.id}",
+                            nickname=nickname, nickname_icon=icon)
+        summary.new.append(rid)
+    elif old is None:
+        summary.new.append(f"{rid} v{version_id}")
+    else:
+        summary.updated.append(rid)
+    if old is not None and old.status == "blocked":
+        version.status = "blocked"
+    if old is not None:
+        resource.versions.remove(old)
+    resource.versions.insert(0, version)
+    resource.name = version.name or resource.name
+    store.put(resource)
+
+
+def _mark_deleted(store: Store, resource: Resource, summary: SourceSummary) -> None:
+    changed = False
+    for version in resource.versions:
+        if version.status not in ("deleted", "blocked"):
+            version.status = "deleted"
+            changed = True
+    if changed:
+        store.put(resource)
+        summary.deleted.append(resource.id)
+
+
+def _created(data: dict[str, Any]) -> str:
+    from pipeline.sources.zenodo import normalize_time
+
+    stamp = normalize_time(data.get("timestamp")) if data.get("timestamp") else ""
+    return stamp or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _as_loaded(data: dict, entry: Entry, store: Store, rid: str) -> LoadedRdf:
+    from pipeline.spec import FolderRoot, UrlRoot
+
+    source = entry.own_source or str(store.path(rid).parent / "rdf.yaml")
+    root = UrlRoot(source) if source.startswith(("http://", "https://")) else FolderRoot(Path(source).parent)
+    return LoadedRdf(data=data, root=root, source=source, file_name=Path(source).name, sha256="")
+
+
+def resolve_entries(loaded: LoadedRdf, policy: HttpPolicy | None) -> list[Entry]:
+    """Entries per FORMAT.md §8 (the format library's resolver), plus each entry's own RDF."""
+    from pipeline.spec import resolve_collection
+
+    collection_id = str(loaded.data.get("id") or "")
+    raw_by_id = {str(e.get("id")): e for e in loaded.data["collection"] if isinstance(e, dict)}
+    entries = []
+    for resolved in resolve_collection(loaded, policy=policy):
+        entry_id = resolved.id.removeprefix(f"{collection_id}/") if collection_id else resolved.id
+        entry = Entry(entry_id=entry_id, data=resolved.data, error=resolved.error)
+        own = next((raw_by_id.get(entry_id, {}).get(k) for k in ("rdf_source", "entry_source")
+                    if raw_by_id.get(entry_id, {}).get(k)), None)
+        if own and entry.error is None:
+            try:
+                entry.own_source = loaded.root.resolve(str(own))
+                entry.own_data = load_rdf(entry.own_source, policy=policy).data
+            except BadInput as e:
+                entry.error = str(e)
+        entries.append(entry)
+    return entries
+

@@ -1,0 +1,68 @@
+"""Adjective-animal nicknames from coolname's word lists, derived from the resource id."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections import defaultdict
+from functools import lru_cache
+from typing import Iterable
+
+from pipeline.store.model import Resource
+
+MAX_DRAWS = 10_000
+
+
+@lru_cache(maxsize=1)
+def word_lists() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Sorted, de-duplicated adjectives and animals (sorting keeps draws stable across machines)."""
+    from coolname.data import config
+
+    adjectives = tuple(sorted(set(config["adjective"]["words"])))
+    animals = tuple(sorted(set(config["animal"]["words"])))
+    return adjectives, animals
+
+
+def icon(animal: str) -> str:
+    """The animal's emoji where Unicode has one (e.g. DOLPHIN, FOX FACE), else ''."""
+    for name in (animal.upper(), f"{animal.upper()} FACE"):
+        try:
+            char = unicodedata.lookup(name)
+        except KeyError:
+            continue
+        if ord(char) >= 0x1F000:  # the pictographic planes, not a letter that shares the name
+            return char
+    return ""
+
+
+def draw(resource_id: str, attempt: int = 0) -> tuple[str, str]:
+    """The `attempt`-th candidate nickname and icon for `resource_id`."""
+    adjectives, animals = word_lists()
+    digest = hashlib.sha256(f"{resource_id}\n{attempt}".encode()).digest()
+    number = int.from_bytes(digest[:8], "big")
+    adjective = adjectives[number % len(adjectives)]
+    animal = animals[(number // len(adjectives)) % len(animals)]
+    return f"{adjective}-{animal}", icon(animal)
+
+
+def assign(resource_id: str, taken: set[str]) -> tuple[str, str]:
+    """The first candidate for `resource_id` not in `taken` (collisions re-draw deterministically)."""
+    for attempt in range(MAX_DRAWS):
+        nickname, emoji = draw(resource_id, attempt)
+        if nickname not in taken:
+            return nickname, emoji
+    raise RuntimeError(f"no free nickname for {resource_id} after {MAX_DRAWS} draws")
+
+
+def duplicates(resources: Iterable[Resource]) -> dict[str, list[str]]:
+    """Nicknames used by more than one resource (blocked ones included), with their ids."""
+    users: dict[str, list[str]] = defaultdict(list)
+    for resource in resources:
+        if resource.nickname:
+            users[resource.nickname].append(resource.id)
+    return {name: sorted(ids) for name, ids in sorted(users.items()) if len(ids) > 1}
+
+
+def missing(resources: Iterable[Resource]) -> list[str]:
+    """Ids of resources that have no nickname."""
+    return [r.id for r in resources if not r.nickname]

@@ -1,0 +1,123 @@
+"""`zoo build` end to end on a small store: what is published, and what a rerun touches."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+
+from pipeline.build.builder import BuildOptions, build
+from pipeline.spec import yamlio
+
+from .conftest import EXAMPLES
+
+MODEL = EXAMPLES / "models" / "nuclei-boundary-2d"
+DATASET = {
+    "format_version": "0.3.0", "type": "dataset", "name": "Fluorescent nuclei example",
+    "description": "Twelve images of stained nuclei.", "license": "CC0-1.0",
+    "authors": [{"name": "Ada Lovelab"}], "cite": [{"text": "Lovelab 2024", "doi": "10.5281/zenodo.1"}],
+    "source": "https://example.org/nuclei.zip", "tags": ["nuclei", "fluorescence-light-microscopy"],
+}
+
+
+def _options(store, **changes):
+    options = BuildOptions(store=store.store, site=store.root / "site", cache=store.root / ".cache",
+                           partners=None, run_tests=False)
+    for key, value in changes.items():
+        setattr(options, key, value)
+    return options
+
+
+def _mtimes(folder):
+    return {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def built(store):
+    store.add("10.5281/zenodo.100", store.record("model", copy_from=MODEL), versions=["102", "101"])
+    store.add("10.5281/zenodo.200", store.record("dataset", DATASET), type="dataset", versions=["201"])
+    summary = build(_options(store))
+    return store, summary
+
+
+def test_publishes_every_accepted_version(built):
+    store, summary = built
+    site = store.root / "site"
+    assert (summary.versions, summary.rebuilt, summary.problems) == (3, 3, [])
+    rdf = yamlio.loads((site / "rdfs/10.5281/zenodo.100/102/rdf.yaml").read_bytes(), source="x")
+    assert rdf["id"] == "10.5281/zenodo.100/102"
+    zoo = rdf["config"]["bioimageio"]
+    assert (zoo["nickname"], zoo["doi"], zoo["version_ids"]) == ("nick-100", "10.5281/zenodo.102", ["102", "101"])
+    # local files are copied beside the published RDF and its references point at them
+    assert rdf["weights"]["onnx"]["source"] == "files/weights.onnx"
+    assert (site / "rdfs/10.5281/zenodo.100/102/files/weights.onnx").read_bytes() == (MODEL / "weights.onnx").read_bytes()
+    collection = json.loads((site / "collection.json").read_text())
+    assert [e["id"] for e in collection["collection"]] == ["10.5281/zenodo.100", "10.5281/zenodo.200"]
+    assert collection["config"]["n_resources"] == {"dataset": 1, "model": 1}
+    model = collection["collection"][0]
+    assert model["versions"] == ["102", "101"]
+    assert model["covers"] == ["rdfs/10.5281/zenodo.100/102/covers/0-cover.thumbnail.jpg"] or \
+        model["covers"] == ["rdfs/10.5281/zenodo.100/102/covers/0-cover.thumbnail.png"]
+    assert model["status"]["format_valid"] is True and model["status"]["reproduces"] is None
+    versions = json.loads((site / "all_versions.json").read_text())["versions"]
+    assert [(v["id"], v["version_id"]) for v in versions] == [
+        ("10.5281/zenodo.100", "101"), ("10.5281/zenodo.100", "102"), ("10.5281/zenodo.200", "201")]
+
+
+def test_package_holds_rdf_and_every_file(built):
+    store, _ = built
+    with zipfile.ZipFile(store.root / "site/rdfs/10.5281/zenodo.100/102/package.zip") as archive:
+        names = set(archive.namelist())
+        assert {"rdf.yaml", "weights.onnx", "weights.pt", "nuclei_net.py", "test_input.npy", "cover.png",
+                "README.md"} <= names
+        assert archive.read("weights.onnx") == (MODEL / "weights.onnx").read_bytes()
+
+
+def test_test_summary_separates_format_from_runs(built):
+    store, _ = built
+    summary = json.loads((store.root / "site/rdfs/10.5281/zenodo.200/201/test_summary.json").read_text())
+    assert summary["status"] == {"format_valid": True, "runs": None, "reproduces": None, "overall": "passed"}
+    assert [t["name"] for t in summary["tests"]["pipeline"]] == ["validate format"]
+
+
+def test_noop_rebuild_rewrites_nothing(built):
+    store, _ = built
+    before = _mtimes(store.root / "site")
+    summary = build(_options(store))
+    assert (summary.rebuilt, summary.unchanged) == (0, 3)
+    assert _mtimes(store.root / "site") == before
+
+
+def test_blocking_a_resource_removes_it(built):
+    store, _ = built
+    store.add("10.5281/zenodo.200", store.records / "dataset" / "rdf.yaml", type="dataset",
+              versions=["201"], status="blocked")
+    summary = build(_options(store))
+    site = store.root / "site"
+    assert summary.removed == 1
+    assert not (site / "rdfs/10.5281/zenodo.200/201").exists()
+    ids = [e["id"] for e in json.loads((site / "collection.json").read_text())["collection"]]
+    assert ids == ["10.5281/zenodo.100"]
+
+
+def test_vanished_rdf_is_reported_and_shown_failed(built):
+    store, _ = built
+    (store.records / "dataset" / "rdf.yaml").unlink()
+    store.add("10.5281/zenodo.200", store.records / "dataset" / "rdf.yaml", type="dataset", versions=["201"],
+              name="Fluorescent nuclei example")
+    summary = build(_options(store))
+    assert any("10.5281/zenodo.200/201" in p and "could not be loaded" in p for p in summary.problems)
+    entry = json.loads((store.root / "site/collection.json").read_text())["collection"][1]
+    assert entry["id"] == "10.5281/zenodo.200"  # never silently missing
+    assert entry["status"]["overall"] == "failed"
+
+
+def test_changed_upstream_rdf_fails_format(built):
+    store, _ = built
+    path = store.records / "dataset" / "rdf.yaml"
+    path.write_text(path.read_text().replace("Twelve images", "Thirteen images"))
+    build(_options(store))
+    summary = json.loads((store.root / "site/rdfs/10.5281/zenodo.200/201/test_summary.json").read_text())
+    assert summary["status"]["format_valid"] is False
+    assert "RDF changed upstream since harvest" in summary["tests"]["pipeline"][0]["error"]
