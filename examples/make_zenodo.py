@@ -1,6 +1,6 @@
 """Pack the example resources into a Zenodo-shaped record set under examples/zenodo/ (deterministic).
 
-Run: .venv/bin/python examples/make_zenodo.py
+Run: .venv/bin/python examples/make_zenodo.py [OUT_DIR]   (default examples/zenodo)
 Every model folder in examples/models/ (except broken/) and every folder in examples/resources/
 becomes one Zenodo concept; a model with both `v0_4.bioimageio.yaml` and `rdf.yaml` gets two
 versions (the 0.4 description first), the dataset gets an older 1.0.0 version, and one record is
@@ -87,10 +87,11 @@ def build() -> list[dict]:
     return records
 
 
-def write(records: list[tuple[dict, dict[str, bytes]]]) -> None:
-    write_record_set(OUT, records, page_size=PAGE_SIZE)
+def write(records: list[tuple[dict, dict[str, bytes]]], out: Path = OUT) -> None:
+    write_record_set(out, records, page_size=PAGE_SIZE)
 
 
 if __name__ == "__main__":
-    write(build())
-    print(f"wrote {OUT.relative_to(HERE.parent)}")
+    target = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else OUT
+    write(build(), target)
+    print(f"wrote {target}")

@@ -7,17 +7,19 @@ from pipeline.errors import BadInput
 from pipeline.store import Resource, Version
 
 MAX_REPORT_CHARS = 20_000
+MAX_BODY_REPORTS = 50_000  # GitHub refuses PR bodies over 65,536 characters
 
 
 def title(resource: Resource, versions: list[Version]) -> str:
     label = ", ".join(v.version_name or v.version_id for v in versions)
     kind = "New resource" if all(v.status == "pending" for v in resource.versions) else "New version"
-    return f"{kind}: {resource.name or resource.id} ({label}) {resource.nickname_icon} {resource.nickname}".strip()
+    text = f"{kind}: {resource.name or resource.id} ({label}) {resource.nickname_icon} {resource.nickname}"
+    return _cell(text, 250)
 
 
 def body(resource: Resource, versions: list[Version], digest: str, reports: dict[str, str]) -> str:
     lines = [
-        f"## {resource.name or resource.id}",
+        f"## {_cell(resource.name or resource.id)}",
         "",
         f"- resource id: `{resource.id}`",
         f"- nickname: {resource.nickname_icon} **{resource.nickname}**".replace("  ", " "),
@@ -27,10 +29,12 @@ def body(resource: Resource, versions: list[Version], digest: str, reports: dict
         "|---|---|---|---|---|",
     ]
     for v in versions:
-        lines.append(f"| {v.version_id} | {v.version_name or '-'} | {v.created or '-'} | {v.doi or '-'} | `{v.rdf_source}` |")
+        cells = [v.version_id, v.version_name or "-", v.created or "-", v.doi or "-", v.rdf_source]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    budget = min(MAX_REPORT_CHARS, MAX_BODY_REPORTS // max(len(versions), 1))
     for v in versions:
         lines += ["", f"### Validation report for version {v.version_id}", "", "```text",
-                  _clip(reports.get(v.version_id, "no report")), "```"]
+                  _clip(reports.get(v.version_id, "no report"), budget), "```"]
     lines += [
         "", "### Checklist for maintainers", "",
         "- [ ] The validation report above passed, or its failures are understood and acceptable.",
@@ -67,6 +71,14 @@ def validation_report(version: Version) -> str:
         return f"the validator crashed: {type(e).__name__}: {e}"
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= MAX_REPORT_CHARS else text[:MAX_REPORT_CHARS] + "\n... (truncated)"
+def _cell(text: str, limit: int = 200) -> str:
+    """Untrusted text for one line of markdown: no line breaks, pipes or backticks, bounded."""
+    flat = " ".join(str(text).split()).replace("|", "/").replace("`", "'")
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _clip(text: str, limit: int) -> str:
+    # A report quoting a fence could close ours and inject markdown; its fences are defused.
+    text = text.replace("`" * 3, "'" * 3)
+    return text if len(text) <= limit else text[:limit] + "\n... (truncated)"
 

@@ -139,3 +139,28 @@ def test_command_line(repo, capsys, tmp_path):
     outside.mkdir()
     assert main(["propose", "--store", str(outside)]) == 2
     assert "not inside a git repository" in capsys.readouterr().err
+
+
+def test_body_stays_under_githubs_limit_and_reports_cannot_break_out():
+    from pipeline.contribute.body import body
+
+    resource = Resource(id="10.5281/zenodo.1", type="model", source="zenodo", nickname="calm-cat")
+    versions = [version(str(i)) for i in range(1, 9)]
+    text = body(resource, versions, "d" * 16, {v.version_id: "```\n<script>x</script>\n" + "e" * 30_000
+                                                for v in versions})
+    assert len(text) < 65_536
+    assert text.count("```") == 2 * len(versions)  # only our own fences
+    assert text.count("... (truncated)") == len(versions)
+
+
+def test_untrusted_names_stay_on_one_line():
+    from pipeline.contribute.body import body, title
+
+    resource = Resource(id="10.5281/zenodo.1", type="model", source="zenodo", nickname="calm-cat",
+                        name="Evil\n- [x] Approved by maintainers | `x`")
+    v = version("1")
+    v.version_name = "1.0\n\n## Merge me"
+    text = body(resource, [v], "d" * 16, {"1": "passed"})
+    assert "\n- [x] Approved" not in text and "\n## Merge me" not in text
+    assert "## Evil - [x] Approved by maintainers / 'x'" in text
+    assert "\n" not in title(resource, [v])
