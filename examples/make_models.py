@@ -1,6 +1,6 @@
 """Generate the example models under examples/models/ deterministically (fixed seeds, fixed zip stamps).
 
-Run: .venv/bin/python examples/make_models.py
+Run: .venv/bin/python examples/make_models.py [OUTPUT_DIR]
 Expected outputs are computed here with plain numpy written out op by op, independently of
 pipeline.runner, so the runner's processing code is checked against a second implementation.
 """
@@ -74,6 +74,20 @@ def to_gray8(img: np.ndarray) -> np.ndarray:
     img = img.astype(np.float64)
     lo, hi = np.percentile(img, [1, 99])
     return (np.clip((img - lo) / (hi - lo + 1e-12), 0, 1) * 255).astype(np.uint8)
+
+
+def save_torchscript(module, path: Path) -> None:
+    """Save TorchScript without its optional *.debug_pkl members: they record the generator's own
+    line numbers, so any edit of this script would otherwise change the weights' bytes."""
+    module.save(str(path))
+    with zipfile.ZipFile(path) as zf:
+        members = [(info, zf.read(info)) for info in zf.infolist() if not info.filename.endswith(".debug_pkl")]
+    # torch derives serialization_id from the debug info too: derive it from the kept content instead
+    digest = hashlib.sha256(b"".join(d for i, d in members if not i.filename.endswith("serialization_id")))
+    new_id = str(int(digest.hexdigest(), 16) % 10**40).zfill(40).encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for info, data in members:
+            zf.writestr(info, new_id if info.filename.endswith("serialization_id") else data)
 
 
 def write_cover(path: Path, panels: list[np.ndarray]) -> None:
@@ -190,35 +204,8 @@ def nuclei_onnx(path: Path, sd: dict, crop: int) -> None:
     save_onnx(path, nodes, inits, ins, outs)
 
 
-def make_nuclei(folder: Path) -> None:
-    import torch
-
-    torch.manual_seed(11)
-    rng = np.random.default_rng(11)
-    (folder / "nuclei_net.py").write_text(NUCLEI_NET, encoding="utf-8")
-    net = import_file(folder / "nuclei_net.py", "nuclei_net").TinyBoundaryNet(hidden=4, crop=4).eval()
-    with torch.no_grad():  # default init gives near-constant outputs; widen them for a telling example
-        for p in net.parameters():
-            p.mul_(3.0)
-    torch.save(net.state_dict(), folder / "weights.pt")
-    with torch.no_grad():
-        scripted = torch.jit.trace(net, torch.zeros(1, 1, 32, 32))
-    scripted.save(str(folder / "weights_torchscript.pt"))
-    nuclei_onnx(folder / "weights.onnx", net.state_dict(), crop=4)
-
-    raw = (blobs(rng, (64, 64), 9, 3.0) * 3000 + 400).clip(0, 65535).astype(np.uint16)[None, None]
-    # preprocessing: ensure_dtype float32, scale_range per sample over (c, y, x), clip [0, 1]
-    x = raw.astype(np.float32)
-    lo, hi = linear_quantile(x, 1.0, (1, 2, 3)), linear_quantile(x, 99.8, (1, 2, 3))
-    x = ((x - lo) / (hi - lo + EPS)).astype(np.float32)
-    x = np.clip(x, 0.0, 1.0).astype(np.float32)
-    with torch.no_grad():
-        logits = net(torch.from_numpy(x)).numpy()
-    out = (1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).astype(np.float32)  # sigmoid
-    save_npy(folder / "test_input.npy", raw)
-    save_npy(folder / "test_output.npy", out)
-    write_cover(folder / "cover.png", [raw[0, 0], out[0, 0], out[0, 1]])
-
+def nuclei_rdf(folder: Path) -> dict:
+    """The format 0.5 description of the files written by make_nuclei."""
     rdf = general_fields(
         "Tiny Nuclei Boundary Net 2D",
         "Predicts foreground and boundary probabilities for fluorescent nuclei in single-channel 2D "
@@ -262,6 +249,39 @@ def make_nuclei(folder: Path) -> None:
     }
     rdf["config"] = {"bioimageio": {"reproducibility_tolerance": [
         {"relative_tolerance": 1e-4, "absolute_tolerance": 1e-5, "mismatched_elements_per_million": 0}]}}
+    return rdf
+
+
+def make_nuclei(folder: Path) -> None:
+    import torch
+
+    torch.manual_seed(11)
+    rng = np.random.default_rng(11)
+    (folder / "nuclei_net.py").write_text(NUCLEI_NET, encoding="utf-8")
+    net = import_file(folder / "nuclei_net.py", "nuclei_net").TinyBoundaryNet(hidden=4, crop=4).eval()
+    with torch.no_grad():  # default init gives near-constant outputs; widen them for a telling example
+        for p in net.parameters():
+            p.mul_(3.0)
+    torch.save(net.state_dict(), folder / "weights.pt")
+    with torch.no_grad():
+        scripted = torch.jit.trace(net, torch.zeros(1, 1, 32, 32))
+    save_torchscript(scripted, folder / "weights_torchscript.pt")
+    nuclei_onnx(folder / "weights.onnx", net.state_dict(), crop=4)
+
+    raw = (blobs(rng, (64, 64), 9, 3.0) * 3000 + 400).clip(0, 65535).astype(np.uint16)[None, None]
+    # preprocessing: ensure_dtype float32, scale_range per sample over (c, y, x), clip [0, 1]
+    x = raw.astype(np.float32)
+    lo, hi = linear_quantile(x, 1.0, (1, 2, 3)), linear_quantile(x, 99.8, (1, 2, 3))
+    x = ((x - lo) / (hi - lo + EPS)).astype(np.float32)
+    x = np.clip(x, 0.0, 1.0).astype(np.float32)
+    with torch.no_grad():
+        logits = net(torch.from_numpy(x)).numpy()
+    out = (1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).astype(np.float32)  # sigmoid
+    save_npy(folder / "test_input.npy", raw)
+    save_npy(folder / "test_output.npy", out)
+    write_cover(folder / "cover.png", [raw[0, 0], out[0, 0], out[0, 1]])
+
+    rdf = nuclei_rdf(folder)
     write_yaml(folder / "rdf.yaml", rdf)
     write_yaml(folder / "v0_4.bioimageio.yaml", nuclei_v04(folder, rdf))
     write_readme(folder / "README.md", "Tiny Nuclei Boundary Net 2D", """
@@ -314,38 +334,8 @@ def nuclei_v04(folder: Path, rdf05: dict) -> dict:
 
 
 # ----------------------------------------------------------------------------- model 2: 3D keras
-def make_membrane(folder: Path) -> None:
-    import keras
-    import tensorflow as tf
-
-    keras.utils.set_random_seed(23)
-    rng = np.random.default_rng(23)
-    inp = keras.Input(shape=(None, None, None, 1), name="raw")
-    h = keras.layers.Conv3D(4, 3, padding="same", activation="relu", name="conv1")(inp)
-    out = keras.layers.Conv3D(1, 1, padding="same", name="distance")(h)
-    model = keras.Model(inp, out, name="membrane_distance_3d")
-    model.save(folder / "weights.h5")
-
-    export_dir = folder / "_saved_model"
-    model.export(str(export_dir), format="tf_saved_model", verbose=False)
-    zip_folder(export_dir, folder / "tf_saved_model_bundle.zip")
-    shutil.rmtree(export_dir)
-
-    img = blobs(rng, (8, 32, 32), 6, 2.5)
-    shell = np.abs(np.gradient(img)[1]) + np.abs(np.gradient(img)[2])  # membrane-like ridges
-    raw = (shell * 5 + rng.normal(0, 0.02, shell.shape)).astype(np.float32)[None, ..., None]
-    # preprocessing: zero_mean_unit_variance per sample over z, y, x, channel (population std)
-    mean = raw.mean(axis=(1, 2, 3, 4), keepdims=True)
-    std = raw.std(axis=(1, 2, 3, 4), keepdims=True)
-    x = ((raw - mean) / (std + EPS)).astype(np.float32)
-    y = model.predict(x, verbose=0).astype(np.float32)
-    # postprocessing: scale_linear gain 0.5 offset 0.5, clip [0, 1]
-    y = np.clip((y * 0.5 + 0.5).astype(np.float32), 0.0, 1.0).astype(np.float32)
-    save_npy(folder / "test_input.npy", raw)
-    save_npy(folder / "test_output.npy", y)
-    write_cover(folder / "cover.png", [raw[0, 4, :, :, 0], y[0, 4, :, :, 0]])
-    del tf
-
+def membrane_rdf(folder: Path) -> dict:
+    """The format 0.5 description of the files written by make_membrane."""
     rdf = general_fields(
         "Tiny Membrane Distance Net 3D",
         "Estimates a normalised distance-to-membrane map in 3D stacks of membrane-stained tissue. "
@@ -379,8 +369,45 @@ def make_membrane(folder: Path) -> None:
             "source": "tf_saved_model_bundle.zip", "sha256": sha256(folder / "tf_saved_model_bundle.zip"),
             "parent": "keras_hdf5", "tensorflow_version": tfv},
     }
+    return rdf
+
+
+def make_membrane(folder: Path) -> None:
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(23)
+    rng = np.random.default_rng(23)
+    inp = keras.Input(shape=(None, None, None, 1), name="raw")
+    h = keras.layers.Conv3D(4, 3, padding="same", activation="relu", name="conv1")(inp)
+    out = keras.layers.Conv3D(1, 1, padding="same", name="distance")(h)
+    model = keras.Model(inp, out, name="membrane_distance_3d")
+    model.save(folder / "weights.h5")
+
+    export_dir = folder / "_saved_model"
+    save_membrane_saved_model(model, export_dir)
+    zip_folder(export_dir, folder / "tf_saved_model_bundle.zip")
+    shutil.rmtree(export_dir)
+
+    img = blobs(rng, (8, 32, 32), 6, 2.5)
+    shell = np.abs(np.gradient(img)[1]) + np.abs(np.gradient(img)[2])  # membrane-like ridges
+    raw = (shell * 5 + rng.normal(0, 0.02, shell.shape)).astype(np.float32)[None, ..., None]
+    # preprocessing: zero_mean_unit_variance per sample over z, y, x, channel (population std)
+    mean = raw.mean(axis=(1, 2, 3, 4), keepdims=True)
+    std = raw.std(axis=(1, 2, 3, 4), keepdims=True)
+    x = ((raw - mean) / (std + EPS)).astype(np.float32)
+    y = model.predict(x, verbose=0).astype(np.float32)
+    # postprocessing: scale_linear gain 0.5 offset 0.5, clip [0, 1]
+    y = np.clip((y * 0.5 + 0.5).astype(np.float32), 0.0, 1.0).astype(np.float32)
+    save_npy(folder / "test_input.npy", raw)
+    save_npy(folder / "test_output.npy", y)
+    write_cover(folder / "cover.png", [raw[0, 4, :, :, 0], y[0, 4, :, :, 0]])
+    del tf
+
+    rdf = membrane_rdf(folder)
     write_yaml(folder / "rdf.yaml", rdf)
-    write_yaml(folder / "v0_4.bioimageio.yaml", membrane_v04(folder, rdf, tfv))
+    tf_version_field = rdf["weights"]["keras_hdf5"]["tensorflow_version"]
+    write_yaml(folder / "v0_4.bioimageio.yaml", membrane_v04(folder, rdf, tf_version_field))
     write_readme(folder / "README.md", "Tiny Membrane Distance Net 3D", """
 A two-layer 3D convolutional network (3x3x3 then 1x1x1) that maps a membrane-stained z-stack
 to a distance map scaled to [0, 1]. Axes are channel-last (batch, z, y, x, channel) as Keras
@@ -390,6 +417,33 @@ The test stack is a synthetic 8x32x32 volume of membrane-like ridges. Both the K
 the TensorFlow SavedModel weights reproduce the test output within the default tolerances
 (`zoo test examples/models/membrane-distance-3d`).
 """)
+
+
+def save_membrane_saved_model(model, export_dir: Path) -> None:
+    """The Keras network as a plain TF2 SavedModel with a `serving_default` signature.
+
+    Written from a tf.Module holding only the weights (keras' own export adds run-dependent
+    bytes); fingerprint.pb is dropped because TensorFlow makes it differ on every save and loading
+    does not need it.
+    """
+    import tensorflow as tf
+
+    weights = {layer.name: layer.get_weights() for layer in model.layers if layer.get_weights()}
+
+    class MembraneDistance(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.k1, self.b1 = (tf.Variable(w, name=n) for w, n in zip(weights["conv1"], ("k1", "b1")))
+            self.k2, self.b2 = (tf.Variable(w, name=n) for w, n in zip(weights["distance"], ("k2", "b2")))
+
+        @tf.function(input_signature=[tf.TensorSpec([None, None, None, None, 1], tf.float32, name="raw")])
+        def serve(self, raw):
+            h = tf.nn.relu(tf.nn.conv3d(raw, self.k1, [1] * 5, "SAME") + self.b1)
+            return {"distance": tf.nn.conv3d(h, self.k2, [1] * 5, "SAME") + self.b2}
+
+    module = MembraneDistance()
+    tf.saved_model.save(module, str(export_dir), signatures={"serving_default": module.serve})
+    (export_dir / "fingerprint.pb").unlink(missing_ok=True)
 
 
 def tf_version() -> str:
@@ -497,29 +551,8 @@ def fusion_expected(net, raw: np.ndarray, prior: np.ndarray) -> dict[str, np.nda
     return {"probabilities": probs, "restored": restored, "mask": mask > thr}  # binarize per channel
 
 
-def make_fusion(folder: Path) -> None:
-    import torch
-
-    torch.manual_seed(37)
-    rng = np.random.default_rng(37)
-    (folder / "fusion_net.py").write_text(FUSION_NET, encoding="utf-8")
-    net = import_file(folder / "fusion_net.py", "fusion_net").FusionNet(hidden=6).eval()
-    with torch.no_grad():
-        scripted = torch.jit.trace(net, (torch.zeros(1, 2, 16, 16), torch.zeros(1, 1, 16, 16)))
-    scripted.save(str(folder / "weights_torchscript.pt"))
-    fusion_onnx(folder / "weights.onnx", net.state_dict())
-
-    base = blobs(rng, (48, 48), 7, 3.0)
-    raw = np.stack([base * 150 + 60, np.roll(base, 3, axis=1) * 90 + 50 + rng.normal(0, 4, base.shape)])
-    raw = raw.astype(np.float32)[None]
-    prior = (blobs(rng, (48, 48), 7, 4.0) * 100 + 90).astype(np.float32)[None, None]
-    outs = fusion_expected(net, raw, prior)
-    save_npy(folder / "test_input_raw.npy", raw)
-    save_npy(folder / "test_input_prior.npy", prior)
-    for k, v in outs.items():
-        save_npy(folder / f"test_output_{k}.npy", v)
-    write_cover(folder / "cover.png", [raw[0, 0], raw[0, 1], outs["probabilities"][0, 1], outs["restored"][0, 0]])
-
+def fusion_rdf(folder: Path) -> dict:
+    """The format 0.5 description of the files written by make_fusion."""
     rdf = general_fields(
         "Tiny Two Channel Fusion Net 2D",
         "Combines a two-channel fluorescence image (nuclei and cytoplasm) with a prior probability "
@@ -572,6 +605,33 @@ def make_fusion(folder: Path) -> None:
         "onnx": {"source": "weights.onnx", "sha256": sha256(folder / "weights.onnx"),
                  "parent": "torchscript", "opset_version": 17},
     }
+    return rdf
+
+
+def make_fusion(folder: Path) -> None:
+    import torch
+
+    torch.manual_seed(37)
+    rng = np.random.default_rng(37)
+    (folder / "fusion_net.py").write_text(FUSION_NET, encoding="utf-8")
+    net = import_file(folder / "fusion_net.py", "fusion_net").FusionNet(hidden=6).eval()
+    with torch.no_grad():
+        scripted = torch.jit.trace(net, (torch.zeros(1, 2, 16, 16), torch.zeros(1, 1, 16, 16)))
+    save_torchscript(scripted, folder / "weights_torchscript.pt")
+    fusion_onnx(folder / "weights.onnx", net.state_dict())
+
+    base = blobs(rng, (48, 48), 7, 3.0)
+    raw = np.stack([base * 150 + 60, np.roll(base, 3, axis=1) * 90 + 50 + rng.normal(0, 4, base.shape)])
+    raw = raw.astype(np.float32)[None]
+    prior = (blobs(rng, (48, 48), 7, 4.0) * 100 + 90).astype(np.float32)[None, None]
+    outs = fusion_expected(net, raw, prior)
+    save_npy(folder / "test_input_raw.npy", raw)
+    save_npy(folder / "test_input_prior.npy", prior)
+    for k, v in outs.items():
+        save_npy(folder / f"test_output_{k}.npy", v)
+    write_cover(folder / "cover.png", [raw[0, 0], raw[0, 1], outs["probabilities"][0, 1], outs["restored"][0, 0]])
+
+    rdf = fusion_rdf(folder)
     write_yaml(folder / "rdf.yaml", rdf)
     write_readme(folder / "README.md", "Tiny Two Channel Fusion Net 2D", """
 A network with two inputs: a two-channel fluorescence image (nuclei, cytoplasm) and a one-channel
@@ -587,11 +647,14 @@ the default tolerances (`zoo test examples/models/two-channel-fusion-2d`).
 # ----------------------------------------------------------------------------- broken variants
 RAISING_NET = NUCLEI_NET.replace(
     "        h = torch.relu(self.conv1(x))\n",
-    "        raise RuntimeError(\"deliberate failure inside the architecture\")\n        h = torch.relu(self.conv1(x))\n",
+    "        raise RuntimeError(\"deliberate failure inside the architecture\")\n"
+    "        h = torch.relu(self.conv1(x))\n",
 )
-NAN_NET = NUCLEI_NET.replace("        return y[:, :, c:-c, c:-c]\n", "        return y[:, :, c:-c, c:-c] * float(\"nan\")\n")
+NAN_NET = NUCLEI_NET.replace("        return y[:, :, c:-c, c:-c]\n",
+                             "        return y[:, :, c:-c, c:-c] * float(\"nan\")\n")
 HANGING_NET = NUCLEI_NET.replace(
-    "        h = torch.relu(self.conv1(x))\n", "        while True:\n            x = x + 0\n        h = torch.relu(self.conv1(x))\n"
+    "        h = torch.relu(self.conv1(x))\n",
+    "        while True:\n            x = x + 0\n        h = torch.relu(self.conv1(x))\n",
 )
 
 
@@ -660,6 +723,31 @@ def make_broken(nuclei: Path, broken: Path) -> None:
     write_yaml(d / "rdf.yaml", rdf)
 
 
+OVERVIEW = """# Example models
+
+Tiny real networks, the embedded default for every stage (harvest, build, site). Generated by
+`.venv/bin/python examples/make_models.py` (fixed seeds, fixed zip stamps: every file is
+byte-identical on every run with the pinned frameworks). Do not edit by hand.
+
+- `nuclei-boundary-2d`: 2D, one uint16 input; pytorch_state_dict, torchscript, onnx.
+  Preprocessing ensure_dtype, scale_range, clip; postprocessing sigmoid. The output is 8 pixels
+  smaller than the input and has a halo of 4, so `zoo predict` tiles it.
+- `membrane-distance-3d`: 3D (channel-last), one input; keras_hdf5, tensorflow_saved_model_bundle.
+  Preprocessing zero_mean_unit_variance; postprocessing scale_linear, clip.
+- `two-channel-fusion-2d`: 2D, two inputs, three outputs; torchscript, onnx. Preprocessing
+  fixed_zero_mean_unit_variance (per channel and scalar), scale_range with a reference tensor,
+  scale_linear per channel; postprocessing softmax, scale_mean_variance, clip with percentiles,
+  binarize per channel.
+
+`nuclei-boundary-2d` and `membrane-distance-3d` also have a format 0.4 description,
+`v0_4.bioimageio.yaml`, beside their `rdf.yaml`.
+
+`broken/` holds variants that must fail `zoo test` (wrong test output, wrong weights sha256, an
+architecture that raises, one that hangs, one that returns NaN, pickled weights). They are format
+valid except `wrong-sha256`, and are not part of the example collection.
+"""
+
+
 # ----------------------------------------------------------------------------- main
 def main(argv: list[str]) -> int:
     """Write every example model into examples/models (or the folder given as the only argument)."""
@@ -677,6 +765,7 @@ def main(argv: list[str]) -> int:
         "# Broken example models\n\nEach folder here must FAIL `zoo test`: they check that the runner "
         "reports wrong outputs, wrong checksums, raising, hanging and NaN-producing architectures and "
         "pickled weights as failures. They are not part of the example collection.\n", encoding="utf-8")
+    (models / "README.md").write_text(OVERVIEW, encoding="utf-8")
     total = sum(p.stat().st_size for p in models.rglob("*") if p.is_file())
     print(f"{models}: {total / 1e6:.2f} MB")
     if total >= 2_000_000:

@@ -30,8 +30,13 @@ OWNER_IDS = {"model": 101, "dataset": 102, "notebook": 103, "application": 104}
 
 
 def sources() -> list[Path]:
+    """Folders to pack: every model (not broken/) and resource folder holding an rdf.yaml."""
     models = sorted(p for p in (HERE / "models").iterdir() if p.is_dir() and p.name != "broken")
-    return models + sorted(p for p in (HERE / "resources").iterdir() if p.is_dir())
+    folders = models + sorted(p for p in (HERE / "resources").iterdir() if p.is_dir())
+    for folder in folders:
+        if not (folder / "rdf.yaml").is_file():
+            print(f"skipping {folder.relative_to(HERE)}: no rdf.yaml", file=sys.stderr)
+    return [f for f in folders if (f / "rdf.yaml").is_file()]
 
 
 def versions_of(folder: Path) -> list[tuple[str, dict[str, bytes]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 WEIGHTS_FORMATS = ("keras_hdf5", "keras_v3", "onnx", "pytorch_state_dict", "tensorflow_js",
@@ -46,7 +47,8 @@ def limits_from(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     from pipeline.runner.testing import test_model
 
-    result = test_model(args.source, weights_format=args.weights, limits=limits_from(args), env_cache=args.env_cache)
+    result = test_model(args.source, weights_format=args.weights, limits=limits_from(args), env_cache=args.env_cache,
+                        progress=lambda line: print(line, file=sys.stderr, flush=True))
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
     else:

@@ -103,12 +103,21 @@ def _state_dict(entry: dict, source: Path, files: dict, input_ids: list, output_
         state = torch.load(str(source), map_location="cpu", weights_only=True)  # never unpickle code
     except Exception as e:
         raise WeightsError(f"weights.pytorch_state_dict: {source.name} is not a plain state dict "
-                           f"(refused by the safe loader): {str(e).splitlines()[0][:300]}") from None
+                           f"(refused by the safe loader): {_unpickling_reason(e)}") from None
     try:
         net.load_state_dict(state, strict=bool(entry.get("strict", True)))
     except Exception as e:
         raise WeightsError(f"weights.pytorch_state_dict: state dict does not fit the architecture: {e}") from None
     return _torch_runner(net.eval())
+
+
+def _unpickling_reason(error: Exception) -> str:
+    """The informative line of torch's long safe-loader message (e.g. the refused global)."""
+    lines = [ln.strip() for ln in str(error).splitlines() if ln.strip()]
+    for ln in lines:
+        if "unsupported" in ln.lower() and "weights_only" not in ln:
+            return ln[:300]
+    return (lines[0] if lines else type(error).__name__)[:300]
 
 
 def _onnx(entry: dict, source: Path, files: dict, input_ids: list, output_ids: list) -> Predict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -170,27 +171,38 @@ def _python_in(env_dir: Path) -> Path:
     return env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
+def _install_args() -> list[str]:
+    """Extra installer flags an operator sets, e.g. a CPU-only torch index (ZOO_ENV_INSTALL_ARGS)."""
+    return shlex.split(os.environ.get("ZOO_ENV_INSTALL_ARGS", ""))
+
+
+def _build_conda(tool: str, env_dir: Path, conda_text: str) -> None:
+    env_file = env_dir.with_suffix(".yaml")
+    env_file.write_text(conda_text, encoding="utf-8")
+    if Path(tool).name.startswith("micromamba"):
+        run_tool([tool, "create", "-y", "-p", str(env_dir), "-f", str(env_file)])
+    else:  # conda and mamba take environment files through `env create`
+        run_tool([tool, "env", "create", "-p", str(env_dir), "-f", str(env_file)])
+    run_tool([str(_python_in(env_dir)), "-m", "pip", "install", "-q", "numpy", *_install_args()])
+
+
 def _build(env_dir: Path, reqs: RequirementSet, conda_text: str | None, offline: bool) -> None:
     tool = conda_tool()
     if conda_text is not None and tool:
-        env_file = env_dir.with_suffix(".yaml")
-        env_file.write_text(conda_text, encoding="utf-8")
-        run_tool([tool, "env", "create", "-y", "-p", str(env_dir), "-f", str(env_file)] if "conda" in tool
-                 else [tool, "create", "-y", "-p", str(env_dir), "-f", str(env_file)])
-        run_tool([str(_python_in(env_dir)), "-m", "pip", "install", "numpy", "packaging"])
+        _build_conda(tool, env_dir, conda_text)
         return
     uv = uv_tool()
     packages = list(reqs.requirements)
     if uv:
         run_tool([uv, "venv", "-q", "--python", sys.executable, str(env_dir)])
         if packages:
-            run_tool([uv, "pip", "install", "-q", *(["--offline"] if offline else []),
+            run_tool([uv, "pip", "install", "-q", *(["--offline"] if offline else []), *_install_args(),
                       "--python", str(_python_in(env_dir)), *packages])
     else:
         venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
         if packages:
             run_tool([str(_python_in(env_dir)), "-m", "pip", "install", "-q",
-                      *(["--no-index"] if offline else []), *packages])
+                      *(["--no-index"] if offline else []), *_install_args(), *packages])
 
 
 def ensure_environment(reqs: RequirementSet, *, cache_dir: Path | None = None, conda_text: str | None = None,

@@ -12,13 +12,13 @@ MAX_WEIGHTS_BYTES = 4 * 1024**3
 MAX_DEPS_BYTES = 1024**2
 
 
-def load_source(source: Any) -> Any:
+def load_source(source: Any, policy: Any = None) -> Any:
     """A LoadedRdf from a path, folder, zip or URL (or the LoadedRdf itself)."""
     from pipeline.spec import LoadedRdf, load_rdf
 
     if isinstance(source, LoadedRdf):
         return source
-    return load_rdf(str(source))
+    return load_rdf(str(source), policy=policy)
 
 
 def describe(loaded: Any) -> dict[str, Any]:

@@ -94,7 +94,8 @@ def run_isolated(python: str, job: dict[str, Any], limits: Limits) -> dict[str, 
     with tempfile.TemporaryDirectory(prefix="zoo-test-") as tmp:
         tmpdir = Path(tmp)
         job_path, result_path = tmpdir / "job.json", tmpdir / "result.json"
-        job_path.write_text(json.dumps({**job, "block_network": limits.block_network}), encoding="utf-8")
+        job_path.write_text(json.dumps({**job, "block_network": limits.block_network}, default=str),
+                            encoding="utf-8")
         out_path, err_path = tmpdir / "stdout.txt", tmpdir / "stderr.txt"
         cmd = [*(netns_prefix() if limits.block_network else ()), python, "-m", "pipeline.runner.worker",
                str(job_path), str(result_path)]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from pipeline.errors import BadInput, ExternalToolFailed, ZooError
 from pipeline.runner.checks import REPRODUCE
@@ -18,6 +19,7 @@ from pipeline.runner.sandbox import Limits, run_isolated
 INSTALL = "install test environment"
 LOAD_RDF = "load model description"
 FILES = "fetch model files"
+PREPARE = "prepare model test"
 
 
 @dataclass
@@ -48,14 +50,27 @@ def environment_key(descr: dict[str, Any], weights_format: str, dependencies_tex
 
 
 def test_model(source: Any, *, weights_format: str | None = None, limits: Limits | None = None,
-               env_cache: Path | None = None, offline: bool = False) -> TestResult:
-    """Test a model (path, URL or LoadedRdf): reproduce its test outputs with each weights format."""
+               env_cache: Path | None = None, offline: bool = False, policy: Any = None,
+               progress: Callable[[str], None] | None = None) -> TestResult:
+    """Test a model (path, URL or LoadedRdf): reproduce its test outputs with each weights format.
+
+    `policy` (an HttpPolicy) governs URL sources; `progress` receives one line per step.
+    """
     limits = limits or Limits.from_env()
     try:
-        loaded = load_source(source)
+        loaded = load_source(source, policy=policy)
         descr = describe(loaded)
     except ZooError as e:
         return TestResult(str(getattr(source, "source", source)), [failed(LOAD_RDF, None, str(e))])
+    try:
+        return _test_loaded(loaded, descr, weights_format, limits, env_cache, offline, progress)
+    except Exception as e:  # a hostile description must end as a failed test, never as a crash
+        return TestResult(str(loaded.source), [failed(PREPARE, weights_format, f"{type(e).__name__}: {e}",
+                                                      traceback=traceback.format_exc(limit=6))])
+
+
+def _test_loaded(loaded: Any, descr: dict, weights_format: str | None, limits: Limits, env_cache: Path | None,
+                 offline: bool, progress: Callable[[str], None] | None) -> TestResult:
     result = TestResult(str(loaded.source))
     formats = [f for f in descr["weights"] if weights_format in (None, f)]
     if not formats:
@@ -69,6 +84,8 @@ def test_model(source: Any, *, weights_format: str | None = None, limits: Limits
             result.tests.append(failed(FILES, None, str(e)))
             return result
         for fmt in formats:
+            if progress:
+                progress(f"testing {fmt} weights of {loaded.source}")
             result.tests += _test_format(loaded, descr, fmt, tensors, workdir, limits, env_cache, offline)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -86,16 +103,20 @@ def _test_format(loaded: Any, descr: dict, fmt: str, tensors: dict, workdir: Pat
         return [failed(REPRODUCE, fmt, str(e), seconds=time.perf_counter() - start)]
     try:
         reqs: RequirementSet = requirement_set(fmt, descr["weights"][fmt], deps_text)
+    except BadInput as e:
+        return [failed(INSTALL, fmt, str(e), seconds=time.perf_counter() - start)]
+    wanted = {"env_key": reqs.key(), "requirements": list(reqs.requirements)}
+    try:
         conda_text = deps_text if reqs.conda_file else None
         python = ensure_environment(reqs, cache_dir=env_cache, conda_text=conda_text, offline=offline)
-    except (ExternalToolFailed, BadInput) as e:
-        return [failed(INSTALL, fmt, str(e), seconds=time.perf_counter() - start)]
+    except ExternalToolFailed as e:
+        return [failed(INSTALL, fmt, str(e), env=wanted, seconds=time.perf_counter() - start)]
     job = {"descr": descr, "weights_format": fmt, "files": {k: str(v) for k, v in files.items()},
            "test_inputs": {k: str(v) for k, v in tensors["inputs"].items()},
            "test_outputs": {k: str(v) for k, v in tensors["outputs"].items()},
            "check_sizes": str(loaded.data.get("format_version", "")).startswith("0.5")}
     outcome = run_isolated(python, job, limits)
-    env = {**outcome.get("env", {}), "env_key": reqs.key(), "requirements": list(reqs.requirements)}
+    env = {"executable": python, **outcome.get("env", {}), **wanted}
     if "tests" not in outcome:
         return [failed(REPRODUCE, fmt, f"the model process {outcome['error']}", traceback=outcome.get("stderr"),
                        env=env, seconds=time.perf_counter() - start)]

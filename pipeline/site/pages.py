@@ -12,7 +12,8 @@ from pipeline.errors import BadInput
 from pipeline.site import citation
 from pipeline.site.markdown import render_markdown
 from pipeline.site.urls import href, resource_page, safe_url, version_page
-from pipeline.site.views import (OUR_TOOL, card, edam_for, entry_tags, str_list, text, tool_label)
+from pipeline.site.views import (OUR_TOOL, card, edam_for, entry_tags, search_record, str_list, text,
+                                 tool_label)
 from pipeline.spec import yamlio
 
 MiB = 1024 * 1024
@@ -210,6 +211,7 @@ def page_context(site: Path, entry: dict[str, Any], version_id: str, *, page: st
     latest = text(entry.get("latest_version"), 128)
     return {
         "page": page, "root": root, "card": card(entry, partners), "rdf": rdf, "rid": rid,
+        "search": search_record(entry, partners),
         "version_id": version_id, "is_latest": version_id == latest, "folder": folder,
         "name": name, "description": text(rdf.get("description") or entry.get("description"), 5000),
         "type": text(rdf.get("type") or entry.get("type"), 40), "license": text(rdf.get("license"), 80),

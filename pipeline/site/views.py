@@ -94,14 +94,7 @@ def card(entry: dict[str, Any], partners: dict[str, dict[str, Any]]) -> dict[str
 
 def default_order(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Recommended first: working resources, then the most downloaded, then the newest."""
-    def key(e: dict[str, Any]) -> tuple:
-        downloads = e.get("download_count") if isinstance(e.get("download_count"), int) else 0
-        return (STATUS_RANK[overall(e)], -downloads, _neg_date(text(e.get("created"), 40)), text(e.get("id")))
-    return sorted(entries, key=key)
-
-
-def _neg_date(value: str) -> tuple[int, ...]:
-    return tuple(-ord(c) for c in value)
+    return sorted(entries, key=lambda e: (rank_key(e), text(e.get("id"))))
 
 
 def edam_for(tag: str, entry_edam: Any = None) -> dict[str, str] | None:
@@ -113,26 +106,31 @@ def edam_for(tag: str, entry_edam: Any = None) -> dict[str, str] | None:
     return {"id": found.id, "label": found.label, "iri": found.iri} if found else None
 
 
+def rank_key(entry: dict[str, Any]) -> str:
+    """A per-entry sort key for the recommended order, so no other entry's change moves it."""
+    downloads = entry.get("download_count") if isinstance(entry.get("download_count"), int) else 0
+    inverted = "".join(chr(ord("9") - int(c)) if c.isdigit() else c for c in text(entry.get("created"), 40))
+    return f"r{STATUS_RANK[overall(entry)]}{max(0, 10**10 - downloads):011d}{inverted}"
+
+
 def search_record(entry: dict[str, Any], partners: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The Pagefind record of one entry: searchable text, card fields, facets and sort keys."""
+    """What Pagefind indexes for one entry: extra searchable text, card fields, facets, sorts."""
     c = card(entry, partners)
     authors = [text(a.get("name"), 200) for a in entry.get("authors", []) if isinstance(a, dict)] \
         if isinstance(entry.get("authors"), list) else []
-    words = [c["name"], c["nickname"], text(entry.get("description"), 5000), " ".join(authors),
-             " ".join(entry_tags(entry)), c["id"], text(entry.get("doi"), 200), c["doi"]]
-    weights = str_list(entry.get("weights_formats"))
+    words = [" ".join(authors), " ".join(entry_tags(entry)), c["id"], text(entry.get("doi"), 200), c["doi"]]
     return {
-        "url": c["url"],
-        "content": "\n".join(w for w in words if w),
+        "text": "\n".join(w for w in words if w),
         "meta": {
-            "title": c["name"], "nickname": c["nickname"], "icon": c["icon"], "description": c["description"],
-            "type": c["type"], "license": c["license"], "doi": c["doi"], "image": c["cover"] or "",
-            "tags": "\n".join(t for t, _ in c["tags"]), "status": c["status"],
-            "badges": "\n".join(f"{tool}\t{label}\t{state}" for tool, label, state in c["badges"]),
+            "nickname": c["nickname"], "icon": c["icon"], "description": c["description"],
+            "type": c["type"], "license": c["license"], "doi": c["doi"], "cover": c["cover"] or "",
+            "tags": "|".join(t for t, _ in c["tags"]), "status": c["status"],
+            "badges": "|".join(f"{tool}~{label}~{state}" for tool, label, state in c["badges"]),
         },
         "filters": {
             "type": [c["type"]], "tag": entry_tags(entry)[:50], "license": [c["license"] or "unknown"],
-            "tool": tools_running(entry), "status": [c["status"]], "weights": weights,
+            "tool": tools_running(entry), "status": [c["status"]],
+            "weights": str_list(entry.get("weights_formats")),
         },
-        "sort": {"name": c["name"].lower(), "created": c["created"] or "0000"},
+        "sort": {"name": c["name"].lower(), "created": c["created"] or "0000", "rank": rank_key(entry)},
     }

@@ -48,8 +48,10 @@ class HarvestSummary:
         lines = []
         for s in self.sources:
             state = f"FAILED: {s.error}" if s.error else "ok" if s.ok else "with failures"
+            skipped = f", {len(s.skipped)} skipped" if s.skipped else ""
+            invalid = f", {len(s.invalid)} invalid" if s.invalid else ""
             lines.append(f"{s.name}: {len(s.new)} new, {len(s.updated)} updated, {s.unchanged} unchanged, "
-                         f"{len(s.deleted)} deleted, {len(s.failed)} failed ({state})")
+                         f"{len(s.deleted)} deleted{skipped}{invalid}, {len(s.failed)} failed ({state})")
             lines += [f"  failed  {item}: {msg}" for item, msg in s.failed]
             lines += [f"  invalid {item}: {msg}" for item, msg in s.invalid]
         return "\n".join(lines)

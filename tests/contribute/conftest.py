@@ -178,3 +178,9 @@ def repo(tmp_path) -> Path:
 @pytest.fixture
 def gitcmd():
     return git
+
+
+@pytest.fixture(autouse=True)
+def _at_repo_root(monkeypatch):
+    """Tests name the bundled examples by their paths in the repository."""
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])

@@ -9,7 +9,7 @@ from pipeline.contribute.github import GitHubBackend
 from pipeline.errors import ExternalToolFailed
 from pipeline.store import Resource, Store, Version, yaml
 
-DATASET = Path("examples/resources/nuclei-dataset/rdf.yaml").resolve()
+DATASET = Path(__file__).resolve().parents[2] / "examples/resources/nuclei-dataset/rdf.yaml"
 
 
 def version(vid: str) -> Version:

@@ -9,7 +9,7 @@ from pipeline.contribute import LocalGitBackend, propose
 from pipeline.contribute.proposing import branch_name
 from pipeline.store import Resource, Store, Version, yaml
 
-DATASET = Path("examples/resources/nuclei-dataset/rdf.yaml").resolve()
+DATASET = Path(__file__).resolve().parents[2] / "examples/resources/nuclei-dataset/rdf.yaml"
 
 
 def version(vid: str, rdf: Path = DATASET, status: str = "pending") -> Version:

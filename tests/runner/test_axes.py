@@ -8,7 +8,8 @@ INPUTS = [
     {"id": "raw", "axes": [{"type": "batch"}, {"type": "channel", "channel_names": ["a", "b"]},
                            {"type": "space", "id": "y", "size": {"min": 16, "step": 8}},
                            {"type": "space", "id": "x", "size": 40, "scale": 0.5}]},
-    {"id": "mask", "axes": [{"type": "batch"}, {"type": "space", "id": "y", "size": {"tensor_id": "raw", "axis_id": "y"}},
+    {"id": "mask", "axes": [{"type": "batch"},
+                            {"type": "space", "id": "y", "size": {"tensor_id": "raw", "axis_id": "y"}},
                             {"type": "space", "id": "x", "size": {"tensor_id": "raw", "axis_id": "x", "offset": -2},
                              "scale": 1.0}]},
 ]

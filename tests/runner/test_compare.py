@@ -56,7 +56,8 @@ def test_nan_and_shape_mismatch_are_explained():
     e = np.ones((2, 2), np.float32)
     a = e.copy()
     a[1, 1] = np.nan
-    assert mismatch("o", a, e, Tolerance(1, 1, 1e6)) == "output 'o' contains 1 NaN values where the test tensor has numbers"
+    assert mismatch("o", a, e, Tolerance(1, 1, 1e6)) == \
+        "output 'o' contains 1 NaN values where the test tensor has numbers"
     assert "shape (2, 3) differs from the test tensor's (2, 2)" in mismatch("o", np.ones((2, 3)), e, Tolerance(0, 0, 0))
 
 

@@ -91,3 +91,13 @@ def test_run_tool_reports_timeouts_and_missing_tools():
     with pytest.raises(ExternalToolFailed, match="is not installed"):
         envs.run_tool(["zoo-no-such-tool-xyz"])
     assert Path(sys.executable).exists()
+
+
+def test_an_empty_requirement_set_builds_a_working_environment(tmp_path):
+    import subprocess
+
+    env_dir = tmp_path / "env"
+    envs._build(env_dir, RequirementSet(()), None, offline=True)
+    python = env_dir / "bin" / "python"
+    out = subprocess.run([str(python), "-c", "import sys; print(sys.prefix)"], capture_output=True, text=True)
+    assert Path(out.stdout.strip()).resolve() == env_dir.resolve()

@@ -45,7 +45,7 @@ def test_single_weights_format_is_selectable():
     ("wrong-sha256", "weights.torchscript.source: sha256 mismatch"),
     ("crashing-architecture", "RuntimeError: deliberate failure inside the architecture"),
     ("nan-output", "contains 6272 NaN values"),
-    ("pickled-weights", "is not a plain state dict (refused by the safe loader)"),
+    ("pickled-weights", "(refused by the safe loader): Trying to load unsupported GLOBAL posix.getcwd"),
 ])
 def test_broken_variants_fail_with_a_clear_reason(name, fragment):
     result = test_model(MODELS / "broken" / name, limits=QUICK)
@@ -143,6 +143,7 @@ def test_failed_environment_build_is_the_install_test(nuclei_copy, tmp_path):
     result = test_model(nuclei_copy(edit=deps), limits=QUICK, env_cache=tmp_path / "envs", offline=True)
     assert result.status == "failed"
     assert [t["name"] for t in result.tests] == [INSTALL]
+    assert "zoo-no-such-package-for-tests==0.0.1" in result.tests[0]["env"]["requirements"]
 
 
 def test_tensorflow_js_is_skipped_never_passed(tmp_path):
@@ -196,3 +197,69 @@ def test_v0_4_tolerance_allows_no_mismatched_element(tmp_path):
     assert result.status == "failed"
     assert "1 of 6272 elements (159 ppm, allowed 0)" in result.tests[0]["error"]
     assert "worst at index (0, 0, 10, 10)" in result.tests[0]["error"]
+
+
+def test_model_from_a_loopback_url():
+    import functools
+    import http.server
+
+    from pipeline.sources.http import HttpPolicy
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(MODELS / "two-channel-fusion-2d"))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/rdf.yaml"
+        result = test_model(url, weights_format="onnx", limits=QUICK, policy=HttpPolicy().trusting(url))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.status == "passed", result.to_json()
+    assert result.source == url
+
+
+def test_environment_key_groups_formats_with_the_same_requirements():
+    from pipeline.runner import environment_key
+    from pipeline.spec import load_rdf, normalized_model
+
+    descr = normalized_model(load_rdf(str(MODELS / "nuclei-boundary-2d")).data)
+    keys = {fmt: environment_key(descr, fmt) for fmt in descr["weights"]}
+    assert keys["torchscript"] == keys["pytorch_state_dict"] != keys["onnx"]
+    result = test_model(MODELS / "nuclei-boundary-2d", weights_format="onnx", limits=QUICK)
+    assert result.tests[0]["env"]["env_key"] == keys["onnx"]
+
+
+@pytest.mark.parametrize("content, fragment", [
+    (b"not a zip at all", "weights.torchscript: cannot load weights_torchscript.pt"),
+    (None, "weights.torchscript.source"),
+])
+def test_corrupt_or_missing_weights(tmp_path, content, fragment):
+    import shutil
+
+    from runner_helpers import read_rdf
+
+    folder = tmp_path / "m"
+    shutil.copytree(MODELS / "nuclei-boundary-2d", folder)
+    rdf = read_rdf(folder / "rdf.yaml")
+    entry = rdf["weights"]["torchscript"]
+    entry.pop("parent")
+    rdf["weights"] = {"torchscript": entry}
+    if content is None:
+        (folder / entry["source"]).unlink()
+        entry.pop("sha256")
+    else:
+        (folder / entry["source"]).write_bytes(content)
+        entry["sha256"] = sha(folder / entry["source"])
+    write_rdf(folder / "rdf.yaml", rdf)
+    result = test_model(folder, limits=QUICK)
+    assert result.status == "failed"
+    assert fragment in result.tests[0]["error"]
+
+
+def test_secrets_in_the_environment_are_not_passed_to_model_code(nuclei_copy, monkeypatch):
+    monkeypatch.setenv("ZOO_PROBE_TOKEN", "secret")
+    model = nuclei_copy(hostile_forward(
+        "import os\nraise RuntimeError('token visible' if 'ZOO_PROBE_TOKEN' in os.environ else 'token hidden')"))
+    result = test_model(model, limits=QUICK)
+    assert "RuntimeError: token hidden" in result.tests[0]["error"]

@@ -61,3 +61,9 @@ def dataset_rdf() -> Callable[..., bytes]:
 @pytest.fixture
 def files_for() -> Callable[..., dict[str, bytes]]:
     return _files_for
+
+
+@pytest.fixture(autouse=True)
+def _at_repo_root(monkeypatch):
+    """Tests name the bundled examples by their paths in the repository."""
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])

@@ -11,7 +11,8 @@ def test_embedded_default(tmp_path, capsys):
     code = main(["harvest", "--zenodo", "examples/zenodo", "--partners", "examples/partners", "--store", str(store)])
     out = capsys.readouterr().out
     assert code == 0
-    assert out.splitlines()[0].startswith("zenodo: ") and " new, 0 updated, 0 unchanged, 0 deleted, 0 failed (ok)" in out
+    assert out.splitlines()[0].startswith("zenodo: ")
+    assert " new, 0 updated, 0 unchanged, 0 deleted, 1 skipped, 0 failed (ok)" in out
     assert "partner:pixel-lab: 2 new" in out and "partner:macro-kit: 1 new" in out
     assert len(Store(store).ids()) >= 9
     assert main(["check-nicknames", "--store", str(store)]) == 0

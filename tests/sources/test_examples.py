@@ -28,3 +28,14 @@ def test_record_set_generator_is_deterministic(tmp_path):
     assert sorted(after) == sorted(before)
     assert [k for k in sorted(after) if after[k] != before[k]] == []
     assert sum(len(b) for b in after.values()) < 5 * 1024 * 1024
+
+
+def test_every_harvested_example_version_validates_with_file_checks(tmp_path):
+    from pipeline.spec import validate
+
+    summary = harvest("examples/zenodo", Path("examples/partners"), tmp_path)
+    assert summary.ok and all(not s.invalid for s in summary.sources)
+    reports = {(r.id, v.version_id): validate(v.rdf_source, io=True) for r in Store(tmp_path).resources()
+               for v in r.versions}
+    assert len(reports) >= 12
+    assert {k: rep.format_text() for k, rep in reports.items() if rep.status != "passed"} == {}

@@ -1,6 +1,7 @@
 """The store writes sorted, block-style YAML atomically under a lock and refuses damaged files."""
 
-import multiprocessing
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,20 +82,21 @@ def test_oversized_file_is_refused(tmp_path):
         Store(tmp_path).get("x")
 
 
-def _writer(root: str, n_versions: int, rounds: int) -> None:
-    store = Store(Path(root))
-    for _ in range(rounds):
-        store.put(resource(n=n_versions))
+WRITER = """
+import sys
+from pipeline.store import Resource, Store, Version
+n = int(sys.argv[2])
+versions = [Version(version_id=str(i), rdf_source="x", rdf_sha256="a" * 64, created="") for i in range(n, 0, -1)]
+store = Store(sys.argv[1])
+for _ in range(40):
+    store.put(Resource(id="10.5281/zenodo.1", type="model", source="zenodo", versions=versions))
+"""
 
 
 def test_concurrent_writers_never_leave_a_torn_file(tmp_path):
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(str(tmp_path), n, 40)) for n in (1, 5)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(60)
-    assert [p.exitcode for p in procs] == [0, 0]
+    root = Path(__file__).resolve().parents[2]
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), str(n)], cwd=root) for n in (1, 5)]
+    assert [p.wait(60) for p in procs] == [0, 0]
     final = Store(tmp_path).get("10.5281/zenodo.1")
     assert len(final.versions) in (1, 5)
     assert not list((tmp_path / "10.5281/zenodo.1").glob("*.tmp"))

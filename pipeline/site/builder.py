@@ -1,0 +1,191 @@
+"""`zoo site`: render the website and its search index into the site folder the build wrote.
+
+Reads top to bottom: read collection.json and partners, copy static assets, render the pages
+of resources whose inputs changed (one key per resource), render the small shared pages
+(browse grid, tags, partners, schemas, feed, sitemap), rebuild the search index when its
+records changed, and delete pages no longer published. A no-op run rewrites nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+from pipeline.build.files import json_bytes, read_json, write_if_changed
+from pipeline.errors import BadInput
+from pipeline.site import extras, search
+from pipeline.site.pages import page_context, read_summary
+from pipeline.site.render import Renderer
+from pipeline.site.urls import href, resource_page, root_of, version_page
+from pipeline.site.views import card, text
+
+MANIFEST = ".zoo-site.json"
+MAX_COLLECTION = 512 * 1024 * 1024
+DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+@dataclass
+class SiteOptions:
+    """Where the site is and what renders it."""
+
+    site: Path
+    partners: Path | None = None
+    templates: Path = DEFAULT_TEMPLATES
+    base_url: str = "http://127.0.0.1:8000/"
+    search: bool = True
+
+
+@dataclass
+class SiteSummary:
+    """What a site run did; `problems` are per-item issues that did not stop it."""
+
+    resources: int = 0
+    rendered: int = 0
+    unchanged: int = 0
+    pages_written: int = 0
+    removed: int = 0
+    search_indexed: bool = False
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def read_collection(site: Path) -> dict[str, Any]:
+    """`site/collection.json`, or BadInput naming what is wrong with it."""
+    path = site / "collection.json"
+    try:
+        if path.stat().st_size > MAX_COLLECTION:
+            raise BadInput(f"larger than {MAX_COLLECTION} bytes", source=str(path))
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise BadInput("not found; run `zoo build` first", source=str(path)) from None
+    except (OSError, ValueError) as e:
+        raise BadInput(f"unreadable JSON ({e})", source=str(path)) from None
+    if not isinstance(data, dict) or not isinstance(data.get("collection"), list):
+        raise BadInput("expected an object with a `collection` list", source=str(path), loc=["collection"])
+    return data
+
+
+def _usable_entries(doc: dict[str, Any], summary: SiteSummary) -> list[dict[str, Any]]:
+    entries, seen = [], set()
+    for index, entry in enumerate(doc["collection"]):
+        rid = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(rid, str) or resource_page(rid) is None or rid in seen:
+            summary.problems.append(f"collection.json: collection[{index}].id: unusable or duplicate id {rid!r}")
+            continue
+        seen.add(rid)
+        entries.append(entry)
+    return entries
+
+
+def _versions(entry: dict[str, Any]) -> list[str]:
+    return [v for v in (text(x, 128) for x in entry.get("versions", []) if isinstance(x, (str, int)))
+            if version_page(entry["id"], v)] if isinstance(entry.get("versions"), list) else []
+
+
+def _stat(path: Path) -> list[int]:
+    try:
+        st = path.stat()
+        return [st.st_size, st.st_mtime_ns]
+    except OSError:
+        return []
+
+
+def _resource_key(site: Path, entry: dict[str, Any], related: list[str], fingerprint: str) -> str:
+    """Changes when anything a resource's pages show changes: its entry, its versions' files,
+    the names of resources it links to, or the templates."""
+    parts: list[Any] = [fingerprint, entry, related]
+    for vid in _versions(entry):
+        folder = site / "rdfs" / entry["id"] / vid
+        parts.append([vid, _stat(folder / "rdf.yaml"), _stat(folder / "test_summary.json"),
+                      _stat(folder / "previews"), _stat(folder / "package.zip")])
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _related_names(entry: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> list[str]:
+    ids = [x for x in (entry.get("links") or []) + (entry.get("linked_from") or []) if isinstance(x, str)] \
+        if isinstance(entry.get("links", []), list) and isinstance(entry.get("linked_from", []), list) else []
+    return [f"{i}={text(by_id[i].get('name'), 200)}" for i in ids if i in by_id]
+
+
+def _render_resource(r: Renderer, site: Path, entry: dict[str, Any], created: dict[tuple[str, str], str],
+                     by_id: dict[str, dict[str, Any]]) -> list[str]:
+    """The resource page (latest version) and one page per version; returns the pages written."""
+    rid = entry["id"]
+    vids = _versions(entry)
+    states = []
+    for vid in vids:
+        status = read_summary(site / "rdfs" / rid / vid / "test_summary.json").get("status")
+        states.append({"id": vid, "created": created.get((rid, vid), ""),
+                       "status": status.get("overall", "unknown") if isinstance(status, dict) else "unknown",
+                       "page": version_page(rid, vid)})
+    pages = []
+    latest = text(entry.get("latest_version"), 128) or (vids[0] if vids else "")
+    targets = [(resource_page(rid), latest, "resource")] + [(version_page(rid, v), v, "version") for v in vids]
+    for page, vid, kind in targets:
+        if not page or not vid:
+            continue
+        root = root_of(page)
+        versions = [dict(s, url=href(root, s["page"])) for s in states]
+        context = page_context(site, entry, vid, page=page, root=root, by_id=by_id,
+                               partners=r.partners, version_states=versions)
+        r.write_page(page, "resource.html", context, page_kind=kind)
+        pages.append(page)
+    return pages
+
+
+def build_site(options: SiteOptions) -> SiteSummary:
+    """Render every page of `options.site`; only resources whose inputs changed are re-rendered."""
+    started = time.perf_counter()
+    summary = SiteSummary()
+    site = options.site
+    doc = read_collection(site)
+    entries = _usable_entries(doc, summary)
+    by_id = {e["id"]: e for e in entries}
+    renderer = Renderer(options, doc, summary)
+    renderer.copy_static()
+    manifest = read_json(site / MANIFEST, default={})
+    old = manifest.get("resources", {}) if manifest.get("version") == __version__ else {}
+    created = extras.version_dates(site)
+    new: dict[str, Any] = {}
+    for entry in entries:
+        key = _resource_key(site, entry, _related_names(entry, by_id), renderer.fingerprint)
+        previous = old.get(entry["id"])
+        if previous and previous.get("key") == key and all((site / p).is_file() for p in previous["pages"]):
+            new[entry["id"]] = previous
+            summary.unchanged += 1
+            continue
+        new[entry["id"]] = {"key": key, "pages": _render_resource(renderer, site, entry, created, by_id)}
+        summary.rendered += 1
+    summary.resources = len(entries)
+    cards = [card(e, renderer.partners) for e in entries]
+    shared = extras.render_shared(renderer, entries, cards, created)
+    summary.removed = _remove_stale(site, old, new, manifest.get("shared", []), shared)
+    if options.search and (summary.rendered or summary.removed or set(old) != set(new)
+                           or not (site / search.BUNDLE / "pagefind.js").is_file()):
+        search.write_index(site)
+        summary.search_indexed = True
+    write_if_changed(site / MANIFEST, json_bytes({"version": __version__, "resources": new, "shared": sorted(shared)}))
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _remove_stale(site: Path, old: dict[str, Any], new: dict[str, Any], old_shared: list[str],
+                  shared: list[str]) -> int:
+    """Delete pages this stage wrote before that no resource or listing needs any more."""
+    keep = {p for entry in new.values() for p in entry["pages"]} | set(shared)
+    stale = {p for entry in old.values() for p in entry.get("pages", [])} | set(old_shared)
+    removed = 0
+    for page in sorted(stale - keep):
+        path = site / page
+        if path.is_file() and path.resolve().is_relative_to(site.resolve()):
+            path.unlink()
+            removed += 1
+    return removed
