@@ -9,7 +9,7 @@ longer published. A version whose inputs are unchanged costs a hash and a few st
 from __future__ import annotations
 
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +23,11 @@ from pipeline.build.collection import (
 from pipeline.build.files import json_bytes, read_json, write_if_changed
 from pipeline.build.partner_sources import load_partner_results
 from pipeline.build.publish import Published, publish_version, published_rdf, version_dir
-from pipeline.build.store_index import read_store
 from pipeline.errors import BadInput
 from pipeline.sources.http import HttpPolicy
 from pipeline.spec import LoadedRdf
+from pipeline.store import Store
+from pipeline.store.model import data_digest
 
 MANIFEST_VERSION = 1
 
@@ -40,6 +41,7 @@ class BuildOptions:
     cache: Path
     partners: Path | None = None
     retest: bool = False
+    recheck: bool = False  # re-fetch and re-validate every RDF, to notice upstream changes
     run_tests: bool = True
     shard: tuple[int, int] | None = None
     jobs: int = 2
@@ -95,13 +97,14 @@ class _Prepared:
 def _prepare(options: BuildOptions, summary: BuildSummary) -> _Prepared:
     """Everything up to the model tests: what is published, what changed, what must be tested."""
     tests_cache = JsonCache(options.cache / "tests")
-    resources, problems = read_store(options.store, options.cache / "store-index.json")
+    resources, problems = _read_store(options.store)
     summary.problems += problems
     partners, partner_results, problems = load_partner_results(options.partners, options.policy)
     summary.problems += problems
     targets = _targets(resources, partner_results, summary)
     manifest = _read_manifest(options.cache)
-    fresh = [t for t in targets if options.retest or not _reusable(t, manifest, options, tests_cache)]
+    everything = options.retest or options.recheck
+    fresh = [t for t in targets if everything or not _reusable(t, manifest, options, tests_cache)]
     for target in fresh:
         _load_and_validate(target, options)
     pending = _pending_tests(fresh, tests_cache, retest=options.retest)
@@ -145,6 +148,22 @@ def build(options: BuildOptions) -> BuildSummary:
     write_if_changed(options.cache / "build-manifest.json",
                      json_bytes({"version": MANIFEST_VERSION, "versions": new_manifest}))
     return summary
+
+
+def _read_store(root: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every readable resource as plain data, and one problem line per damaged file."""
+    store = Store(root)
+    resources, problems = [], []
+    for rid in store.ids():
+        try:
+            resource = store.get(rid)
+        except BadInput as e:
+            problems.append(str(e))
+            continue
+        if resource is not None:
+            resources.append(resource.to_dict())
+    store.save_index()
+    return resources, problems
 
 
 def _targets(resources: list[dict[str, Any]], partner_results: dict[str, Any],
@@ -199,17 +218,25 @@ def _load_and_validate(target: _Target, options: BuildOptions) -> None:
     try:
         if not isinstance(source, str):
             raise BadInput("the store names no rdf_source", source=target.name)
-        target.loaded = load_rdf(source, policy=options.policy)
+        loaded = load_rdf(source, policy=options.policy)
     except BadInput as e:
         target.load_error = f"RDF could not be loaded (moved or vanished upstream?): {e}"
         return
+    actual = loaded.sha256
+    if str(target.resource.get("source", "")).startswith("partner:"):
+        # A partner entry is its RDF with the collection's fields laid over it (FORMAT.md §8).
+        overlay = target.version.get("partner_overlay")
+        data = {**loaded.data, **overlay} if isinstance(overlay, dict) else loaded.data
+        actual = data_digest(data)
+        loaded = replace(loaded, data=data, sha256=actual)
+    target.loaded = loaded
+    report = validate(loaded, io=True, policy=options.policy).to_json()
     expected = target.version.get("rdf_sha256")
-    report = validate(target.loaded, io=True, policy=options.policy).to_json()
-    if expected and expected != target.loaded.sha256:
+    if expected and expected != actual:
         report["status"] = "failed"
         report["errors"].append({"loc": [], "type": "changed-upstream",
                                  "msg": f"RDF changed upstream since harvest: expected sha256 "
-                                        f"{expected}, got {target.loaded.sha256}"})
+                                        f"{expected}, got {actual}"})
     target.report = report
 
 
@@ -261,7 +288,7 @@ def _publish(target: _Target, options: BuildOptions, cache: JsonCache,
         status=test_summary["status"], compatibility=summaries.compatibility(test_summary),
         covers=published.covers, package_path=published.package, weights_formats=sorted(weights),
     )
-    outputs = [f"{folder}/test_summary.json", *published.covers, *published.files]
+    outputs = [f"{folder}/test_summary.json", *published.covers, *published.previews, *published.files]
     if target.loaded is not None:
         outputs.append(f"{folder}/rdf.yaml")
     if published.package:

@@ -49,17 +49,24 @@ def file_hashes(loaded: LoadedRdf) -> list[str]:
 
 
 def environment(loaded: LoadedRdf) -> tuple[str, str]:
-    """(key, label) of the environment the model's tests run in."""
-    from pipeline.runner import environment_of
+    """(key, label) of the environments a model's tests run in: one requirement set per
+    weights format, so models with the same frameworks group onto the same CI runner."""
+    from pipeline.runner.environments import requirement_set
+    from pipeline.runner.model_files import describe
 
-    return environment_of(loaded)
+    try:
+        weights = describe(loaded)["weights"]
+        sets = [requirement_set(fmt, entry) for fmt, entry in sorted(weights.items()) if fmt != "tensorflow_js"]
+    except BadInput:
+        return "undescribed", "invalid model description"
+    key = content_key(sorted(s.key() for s in sets))[:16]
+    label = " + ".join(sorted({r for s in sets for r in s.requirements if r != "numpy"})) or "numpy"
+    return key, label
 
 
 def test_key(loaded: LoadedRdf, env_key: str) -> str:
-    from pipeline.runner import RUNNER_VERSION
-
-    return content_key("model-test", loaded.sha256, file_hashes(loaded), RUNNER_VERSION, env_key,
-                       __version__)
+    """The cache key of a model's test results (the runner ships with the pipeline's version)."""
+    return content_key("model-test", loaded.sha256, file_hashes(loaded), env_key, __version__)
 
 
 def run_one(loaded: LoadedRdf) -> dict[str, Any]:

@@ -53,7 +53,7 @@ def package_bytes(loaded: LoadedRdf, *, max_bytes: int = MAX_PACKAGE_BYTES) -> t
             members[name] = data
         if name != ref.source:
             replace_reference(rdf, ref.loc, ref.source, name)
-    members["rdf.yaml"] = yamlio.dumps(rdf).encode()
+    members["rdf.yaml"] = yamlio.dumps(rdf, fast=True).encode()
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(members):

@@ -12,6 +12,7 @@ from pipeline.build.files import write_if_changed
 from pipeline.build.packages import replace_reference, write_package
 from pipeline.build.thumbnails import make_thumbnail, thumbnail_name
 from pipeline.errors import BadInput
+from pipeline.site.previews import tensor_previews
 from pipeline.spec import LoadedRdf, yamlio
 from pipeline.spec.root import UrlRoot, is_url
 
@@ -27,6 +28,7 @@ class Published:
     """Site-relative paths of what was written for one version, and problems met on the way."""
 
     covers: list[str] = field(default_factory=list)
+    previews: list[str] = field(default_factory=list)
     package: str | None = None
     files: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -79,6 +81,8 @@ def publish_version(loaded: LoadedRdf, rdf: dict[str, Any], site: Path, folder: 
             out.problems.append(f"{folder}: {e}")
             continue
         rel = posixpath.normpath(ref.source)
+        if f"{folder}/files/{rel}" in out.files:
+            continue  # the same file named in two places
         write_if_changed(target / "files" / rel, data)
         out.files.append(f"{folder}/files/{rel}")
     _rebase_local_refs(rdf, loaded)
@@ -91,7 +95,10 @@ def publish_version(loaded: LoadedRdf, rdf: dict[str, Any], site: Path, folder: 
         name = f"covers/{index}-{thumbnail_name(cover, thumb)}"
         write_if_changed(target / name, thumb)
         out.covers.append(f"{folder}/{name}")
-    write_if_changed(target / "rdf.yaml", yamlio.dumps(rdf, sort_keys=True).encode())
+    for name, png in sorted(tensor_previews(loaded).items()):
+        write_if_changed(target / "previews" / name, png)
+        out.previews.append(f"{folder}/previews/{name}")
+    write_if_changed(target / "rdf.yaml", yamlio.dumps(rdf, sort_keys=True, fast=True).encode())
     if with_package:
         try:
             write_package(loaded, target / "package.zip")

@@ -17,6 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "test summaries, and write collection.json, all_versions.json and per-version files.")
     add_location_options(parser)
     parser.add_argument("--retest", action="store_true", help="re-run every model test, ignoring cached results")
+    parser.add_argument("--recheck", action="store_true",
+                        help="re-fetch and re-validate every RDF to notice upstream changes (cached tests stay)")
     parser.add_argument("--no-tests", action="store_true", help="validate and publish without running model tests")
     parser.add_argument("--shard", type=parse_shard, default=None, metavar="I/N",
                         help="only run the model tests of shard I of N (fills the cache, publishes nothing)")
@@ -52,7 +54,7 @@ def options_from(args: argparse.Namespace):
     return BuildOptions(
         store=store, site=args.site or Path("site"), cache=args.cache or Path(".cache"),
         partners=args.partners or Path("partners"),
-        retest=getattr(args, "retest", False), run_tests=not getattr(args, "no_tests", False),
+        retest=getattr(args, "retest", False), recheck=getattr(args, "recheck", False), run_tests=not getattr(args, "no_tests", False),
         shard=getattr(args, "shard", None), jobs=getattr(args, "jobs", None) or 2,
         packages=not getattr(args, "no_packages", False),
     )

@@ -24,19 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.site.builder import SiteOptions, build_site
+    from pipeline.site import render_site
 
-    options = SiteOptions(site=args.site or Path("site"), partners=args.partners or Path("partners"),
-                          search=not args.no_search)
-    if args.base_url:
-        options.base_url = args.base_url if args.base_url.endswith("/") else args.base_url + "/"
-    summary = build_site(options)
-    if args.json:
-        print(json.dumps(summary.to_json(), indent=2))
-    else:
-        print(f"resources: {summary.resources} ({summary.rendered} rendered, {summary.unchanged} unchanged); "
-              f"{summary.pages_written} files written, {summary.removed} removed, "
-              f"search index {'rebuilt' if summary.search_indexed else 'unchanged'}, {summary.seconds:.1f} s")
-        for problem in summary.problems:
-            print(f"problem: {problem}")
-    return 1 if summary.problems else 0
+    summary = render_site(args.site or Path("site"), partners=args.partners or Path("partners"),
+                          base_url=args.base_url, search=not args.no_search)
+    print(json.dumps(summary.to_json(), indent=2) if args.json else summary.format_text())
+    return 0 if summary.ok else 1

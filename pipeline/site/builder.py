@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jinja2 import TemplateError
+
 from pipeline import __version__
 from pipeline.build.files import json_bytes, read_json, write_if_changed
 from pipeline.errors import BadInput
@@ -53,8 +55,18 @@ class SiteSummary:
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
 
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def format_text(self) -> str:
+        lines = [f"resources: {self.resources} ({self.rendered} rendered, {self.unchanged} unchanged); "
+                 f"{self.pages_written} files written, {self.removed} removed, search index "
+                 f"{'rebuilt' if self.search_indexed else 'unchanged'}, {self.seconds:.1f} s"]
+        return "\n".join(lines + [f"problem: {p}" for p in self.problems])
 
 
 def read_collection(site: Path) -> dict[str, Any]:
@@ -162,7 +174,13 @@ def build_site(options: SiteOptions) -> SiteSummary:
             new[entry["id"]] = previous
             summary.unchanged += 1
             continue
-        new[entry["id"]] = {"key": key, "pages": _render_resource(renderer, site, entry, created, by_id)}
+        try:
+            pages = _render_resource(renderer, site, entry, created, by_id)
+        except (TemplateError, TypeError, ValueError, AttributeError, KeyError) as e:
+            # one malformed entry must not take the whole site down; it is reported instead
+            summary.problems.append(f"collection.json: {entry['id']}: could not render its pages ({e})")
+            continue
+        new[entry["id"]] = {"key": key, "pages": pages}
         summary.rendered += 1
     summary.resources = len(entries)
     cards = [card(e, renderer.partners) for e in entries]

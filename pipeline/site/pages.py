@@ -193,6 +193,14 @@ def tensors(rdf: dict[str, Any], key: str) -> list[dict[str, str]]:
     return rows
 
 
+def _status(value: Any) -> dict[str, Any]:
+    """The overall status block with every field present (a summary may be partial or hostile)."""
+    value = value if isinstance(value, dict) else {}
+    overall = value.get("overall") if value.get("overall") in ("passed", "failed", "valid-format") else "unknown"
+    flags = {k: value.get(k) if isinstance(value.get(k), bool) else None for k in ("format_valid", "runs", "reproduces")}
+    return {"overall": overall, **flags} if value else {}
+
+
 def page_context(site: Path, entry: dict[str, Any], version_id: str, *, page: str, root: str,
                  by_id: dict[str, dict[str, Any]], partners: dict[str, dict[str, Any]],
                  version_states: list[dict[str, Any]]) -> dict[str, Any]:
@@ -225,7 +233,7 @@ def page_context(site: Path, entry: dict[str, Any], version_id: str, *, page: st
         "documentation": doc_html, "documentation_url": doc_url,
         "downloads": downloads(rdf, site, folder, root), "rdf_url": href(root, f"{folder}/rdf.yaml"),
         "summary_url": href(root, f"{folder}/test_summary.json"),
-        "status": summary.get("status") if isinstance(summary.get("status"), dict) else {},
+        "status": _status(summary.get("status")),
         "compat": compatibility_rows(summary, partners), "previews": previews(site, folder),
         "inputs": tensors(rdf, "inputs"), "outputs": tensors(rdf, "outputs"),
         "related": related(entry, by_id, root), "versions": version_states,

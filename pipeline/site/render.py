@@ -59,13 +59,14 @@ class Renderer:
     def _partners(self, doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """Partners named in collection.json, enriched from their registrations when present."""
         listed = doc.get("config", {}).get("partners", []) if isinstance(doc.get("config"), dict) else []
-        partners = {text(p.get("id"), 64): {"id": text(p.get("id"), 64), "name": text(p.get("name"), 200)}
+        partners = {text(p.get("id"), 64): {"id": text(p.get("id"), 64), "name": text(p.get("name"), 200),
+                                            "description": "", "url": None, "logo_source": None}
                     for p in listed if isinstance(p, dict) and isinstance(p.get("id"), str)}
         registrations, problems = read_partners(self.options.partners)
         self.summary.problems += problems
         for reg in registrations:
             pid = text(reg.get("id"), 64)
-            entry = partners.setdefault(pid, {"id": pid, "name": pid})
+            entry = partners.setdefault(pid, {"id": pid, "name": pid, "description": "", "url": None})
             entry.update(name=text(reg.get("name"), 200) or entry["name"],
                          description=text(reg.get("description"), 2000), url=_web_url(reg.get("url")),
                          logo_source=reg.get("logo"))

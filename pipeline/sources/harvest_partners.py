@@ -7,8 +7,6 @@ that partner only and leaves its stored resources untouched.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +19,7 @@ from pipeline.sources.partners import Partner, collection_location, load_partner
 from pipeline.sources.summary import SourceSummary
 from pipeline.spec import LoadedRdf, load_rdf
 from pipeline.store import Resource, Store, Version, yaml
+from pipeline.store.model import data_digest
 from pipeline.store.nicknames import assign
 from pipeline.store.store import check_id
 
@@ -104,7 +103,7 @@ def _store_entry(partner: Partner, store: Store, rid: str, entry: Entry, taken: 
                  summary: SourceSummary, validate: bool, accept: bool) -> None:
     data = dict(entry.data or {})
     data["id"] = rid
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    digest = data_digest(data)
     version_id = str(data.get("version") or digest[:12])
     resource = store.get(rid)
     old = resource.version(version_id) if resource else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +12,12 @@ from pipeline.errors import BadInput
 
 RESOURCE_STATUSES = ("accepted", "blocked")
 VERSION_STATUSES = ("accepted", "blocked", "deleted", "pending")
+def data_digest(data: dict[str, Any]) -> str:
+    """sha256 of a resolved description as canonical JSON: the `rdf_sha256` of a partner entry,
+    whose published form is its own RDF with the collection's overlay, not a file's bytes."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
 RESOURCE_ID = re.compile(r"^[a-z0-9_\-.]+(/[a-z0-9_\-.]+)*$")
 
 

@@ -104,9 +104,8 @@ def test_blocking_a_resource_removes_it(built):
 def test_vanished_rdf_is_reported_and_shown_failed(built):
     store, _ = built
     (store.records / "dataset" / "rdf.yaml").unlink()
-    store.add("10.5281/zenodo.200", store.records / "dataset" / "rdf.yaml", type="dataset", versions=["201"],
-              name="Fluorescent nuclei example")
-    summary = build(_options(store))
+    assert build(_options(store)).problems == []  # a no-op build does not fetch sources
+    summary = build(_options(store, recheck=True))
     assert any("10.5281/zenodo.200/201" in p and "could not be loaded" in p for p in summary.problems)
     entry = json.loads((store.root / "site/collection.json").read_text())["collection"][1]
     assert entry["id"] == "10.5281/zenodo.200"  # never silently missing
@@ -117,7 +116,31 @@ def test_changed_upstream_rdf_fails_format(built):
     store, _ = built
     path = store.records / "dataset" / "rdf.yaml"
     path.write_text(path.read_text().replace("Twelve images", "Thirteen images"))
-    build(_options(store))
+    build(_options(store, recheck=True))
     summary = json.loads((store.root / "site/rdfs/10.5281/zenodo.200/201/test_summary.json").read_text())
     assert summary["status"]["format_valid"] is False
     assert "RDF changed upstream since harvest" in summary["tests"]["pipeline"][0]["error"]
+
+
+def test_previews_of_test_tensors_are_published(built):
+    store, _ = built
+    previews = store.root / "site/rdfs/10.5281/zenodo.100/102/previews"
+    assert sorted(p.name for p in previews.iterdir()) == ["input-raw.png", "output-boundaries.png"]
+
+
+def test_model_tests_run_once_and_are_cached(store):
+    store.add("10.5281/zenodo.300", store.record("good", copy_from=MODEL), versions=["301"])
+    store.add("10.5281/zenodo.400", store.record("bad", copy_from=EXAMPLES / "models/broken/wrong-output"),
+              versions=["401"])
+    first = build(_options(store, run_tests=True))
+    assert first.tests_run == 2
+    assert first.failed == ["10.5281/zenodo.400/401"]
+    good = json.loads((store.root / "site/rdfs/10.5281/zenodo.300/301/test_summary.json").read_text())
+    assert good["status"] == {"format_valid": True, "runs": True, "reproduces": True, "overall": "passed"}
+    names = {(t["weights_format"], t["name"], t["status"]) for t in good["tests"]["pipeline"][1:]}
+    assert ("onnx", "reproduce test outputs", "passed") in names
+    assert all(t["env"]["python"] for t in good["tests"]["pipeline"][1:])
+    bad = json.loads((store.root / "site/rdfs/10.5281/zenodo.400/401/test_summary.json").read_text())
+    assert (bad["status"]["runs"], bad["status"]["reproduces"], bad["status"]["overall"]) == (True, False, "failed")
+    assert build(_options(store, run_tests=True)).tests_run == 0
+    assert build(_options(store, run_tests=True, retest=True)).tests_run == 2

@@ -15,10 +15,10 @@ from pipeline.runner.testing import test_model
 from runner_helpers import MODELS, read_rdf, write_rdf
 
 BASE = read_rdf(MODELS / "nuclei-boundary-2d" / "rdf.yaml")
-BASE["weights"] = {"onnx": {**BASE["weights"]["onnx"], "parent": None}}
-BASE["weights"]["onnx"].pop("parent")
+BASE["weights"] = {"onnx": {k: v for k, v in BASE["weights"]["onnx"].items() if k != "parent"}}
 VALUES = st.one_of(st.none(), st.integers(-3, 100), st.floats(allow_nan=True), st.text(max_size=8),
-                   st.lists(st.integers(0, 3), max_size=3), st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
+                   st.lists(st.integers(0, 3), max_size=3),
+                   st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
 
 
 def paths(node, prefix=()):

@@ -1,0 +1,185 @@
+"""Benchmark of the website at scale: `python bench/site.py [--n 10000] [--keep DIR]`.
+
+Generates a collection of N resources in the shape `zoo build` writes (collection.json,
+all_versions.json, per-version rdf.yaml, test_summary.json, a cover), then measures:
+- site build time: cold, no-op rerun, and after one resource changed;
+- bytes the browser transfers for the home page, and for the first search on it;
+- time from typing a query to its results being on screen, in headless Debian Chromium
+  (first search, which loads the index, and warm searches; target < 100 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.site.builder import SiteOptions, build_site  # noqa: E402
+from pipeline.site.serve import serve_in_thread  # noqa: E402
+from pipeline.spec import yamlio  # noqa: E402
+
+WORDS = ("nuclei cell membrane mitochondria tissue neuron organoid embryo bacteria yeast zebrafish "
+         "segmentation denoising restoration classification detection tracking deconvolution "
+         "fluorescence confocal electron brightfield widefield lightsheet 2d 3d unet stardist "
+         "cellpose pytorch tensorflow onnx").split()
+ADJECTIVES = "agile brave calm daring eager fancy gentle happy jolly keen lively mighty noble".split()
+ANIMALS = "otter gopher falcon lynx badger heron koala lemur marten newt ocelot panda quail".split()
+TOOLS = ("macro-kit", "pixel-lab", "ilastik", "deepimagej")
+QUERIES = ("nuclei", "zebrafish denoising", "brave-otter-17", "membrane 3d", "organoid", "cellpose")
+
+
+def _cover() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (60, 34), (30, 90, 160)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def generate(site: Path, n: int, seed: int = 0) -> None:
+    """Write a site folder with `n` resources (one or two versions each)."""
+    rng = random.Random(seed)
+    cover = _cover()
+    entries, versions = [], []
+    for i in range(n):
+        rtype = rng.choices(["model", "dataset", "notebook", "application"], [70, 15, 10, 5])[0]
+        rid = f"10.5281/zenodo.{1_000_000 + i * 10}"
+        vids = [str(1_000_000 + i * 10 + k) for k in range(rng.choice([1, 1, 1, 2]), 0, -1)]
+        tags = rng.sample(WORDS, 5)
+        status = rng.choice(["passed", "passed", "failed", "valid-format"])
+        compat = {"pipeline": status if status != "valid-format" else "unknown"}
+        for tool in rng.sample(TOOLS, rng.randint(0, 2)) if rtype == "model" else []:
+            compat[tool] = rng.choice(["passed", "failed"])
+        nickname = f"{ADJECTIVES[i % len(ADJECTIVES)]}-{ANIMALS[(i // len(ADJECTIVES)) % len(ANIMALS)]}-{i}"
+        created = f"20{20 + i % 6}-{1 + i % 12:02d}-{1 + i % 28:02d}T00:00:00Z"
+        name = f"{tags[0].title()} {tags[1]} {rtype} {i}"
+        desc = f"A {rtype} for {' and '.join(tags[:3])} in {tags[3]} images, number {i}."
+        folder = f"rdfs/{rid}/{vids[0]}"
+        weights = sorted(rng.sample(["torchscript", "onnx", "pytorch_state_dict", "keras_hdf5"], 2)) \
+            if rtype == "model" else []
+        entries.append({
+            "id": rid, "type": rtype, "name": name, "description": desc, "tags": tags, "license": "CC-BY-4.0",
+            "authors": [{"name": f"Author {i % 500}"}], "covers": [f"{folder}/covers/0-cover.png"],
+            "nickname": nickname, "nickname_icon": "", "doi": f"10.5281/zenodo.{vids[0]}", "concept_doi": rid,
+            "versions": vids, "latest_version": vids[0], "rdf_source": f"{folder}/rdf.yaml",
+            "download_url": None, "status": {"format_valid": True, "overall": status}, "compatibility": compat,
+            "weights_formats": weights, "edam": [], "links": [], "owners": [], "source_kind": "zenodo",
+            "created": created, "download_count": rng.randint(0, 5000)})
+        for vid in vids:
+            vdir = site / "rdfs" / rid / vid
+            (vdir / "covers").mkdir(parents=True)
+            (vdir / "covers" / "0-cover.png").write_bytes(cover)
+            rdf = {"type": rtype, "name": name, "description": desc, "tags": tags, "license": "CC-BY-4.0",
+                   "authors": [{"name": f"Author {i % 500}"}], "format_version": "0.5.4",
+                   "weights": {w: {"source": f"files/{w}.bin"} for w in weights}}
+            (vdir / "rdf.yaml").write_text(yamlio.dumps(rdf, sort_keys=True))
+            tests = {tool: [{"name": "run", "status": state if state != "unknown" else "skipped",
+                             "tool_version": "1.0", "error": None, "warnings": []}] for tool, state in compat.items()}
+            (vdir / "test_summary.json").write_text(json.dumps(
+                {"resource_id": rid, "version_id": vid, "status": {"overall": status}, "tests": tests}))
+            versions.append({"id": rid, "version_id": vid, "created": created})
+    doc = {"type": "collection", "config": {"partners": [{"id": t, "name": t.title()} for t in TOOLS]},
+           "collection": entries}
+    (site / "collection.json").write_text(json.dumps(doc))
+    (site / "all_versions.json").write_text(json.dumps({"versions": versions}))
+
+
+def timed_builds(site: Path) -> dict[str, float]:
+    options = SiteOptions(site=site, partners=None)
+    t0 = time.perf_counter()
+    cold = build_site(options)
+    t1 = time.perf_counter()
+    noop = build_site(options)
+    t2 = time.perf_counter()
+    doc = json.loads((site / "collection.json").read_text())
+    doc["collection"][0]["description"] += " Changed."
+    (site / "collection.json").write_text(json.dumps(doc))
+    t3 = time.perf_counter()
+    one = build_site(options)
+    t4 = time.perf_counter()
+    assert cold.rendered == len(doc["collection"]) and noop.rendered == 0 and one.rendered == 1
+    return {"cold_s": round(t1 - t0, 2), "noop_s": round(t2 - t1, 2), "one_change_s": round(t4 - t3, 2),
+            "pages_written_cold": cold.pages_written, "noop_pages_written": noop.pages_written}
+
+
+def browser_figures(site: Path) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    server, url = serve_in_thread(site)
+    sizes: list[tuple[str, int, int]] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run"])
+        page = browser.new_page()
+
+        def record(response) -> None:
+            try:
+                body = response.body()
+            except Exception:  # redirects and aborted requests have no body
+                return
+            sizes.append((response.url, len(body), len(gzip.compress(body))))
+
+        page.on("response", record)
+        page.goto(url + "index.html", wait_until="networkidle")
+        home = list(sizes)
+        sizes.clear()
+        page.evaluate("""() => {
+            window.__t = [];
+            document.addEventListener('input', () => { window.__start = performance.now(); }, true);
+            new MutationObserver(() => window.__t.push(performance.now() - window.__start))
+              .observe(document.getElementById('search-status'), {childList: true, characterData: true, subtree: true});
+        }""")
+        timings = []
+        for index, query in enumerate(QUERIES * 3):
+            page.evaluate("window.__t = []")
+            page.fill("#q", query if index % 2 == 0 else query + " ")  # a changed value fires input
+            page.locator("#search-status", has_text="result").wait_for(timeout=30000)
+            page.wait_for_timeout(50)
+            timings.append(page.evaluate("window.__t[window.__t.length - 1]"))
+            if index == 0:
+                first = list(sizes)
+        browser.close()
+    server.shutdown()
+    return {
+        "home_requests": len(home), "home_bytes": sum(s for _, s, _ in home),
+        "home_bytes_gzip": sum(g for _, _, g in home),
+        "first_search_requests": len(first), "first_search_bytes": sum(s for _, s, _ in first),
+        "first_search_bytes_gzip": sum(g for _, _, g in first),
+        "first_search_ms": round(timings[0], 1),
+        "warm_search_ms_median": round(statistics.median(timings[1:]), 1),
+        "warm_search_ms_max": round(max(timings[1:]), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--keep", type=Path, default=None, help="build here and keep it (default: a temp dir)")
+    args = parser.parse_args()
+    base = args.keep or Path(tempfile.mkdtemp(prefix="zoo-site-bench-"))
+    site = base / "site"
+    shutil.rmtree(site, ignore_errors=True)
+    site.mkdir(parents=True)
+    t0 = time.perf_counter()
+    generate(site, args.n)
+    figures = {"resources": args.n, "generate_s": round(time.perf_counter() - t0, 2)}
+    figures.update(timed_builds(site))
+    figures.update(browser_figures(site))
+    print(json.dumps(figures, indent=2))
+    if args.keep is None:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

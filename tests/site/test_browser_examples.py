@@ -1,0 +1,85 @@
+"""The real embedded example, built end to end (`zoo run` stages, model tests skipped for speed),
+opened in Debian Chromium: the nickname search, the partner facet, a model page."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from zoo_site_fixture import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+@pytest.fixture(scope="module")
+def example_site(tmp_path_factory):
+    from pipeline.main_job import RunConfig, run_all
+    from pipeline.site.serve import serve_in_thread
+
+    work = tmp_path_factory.mktemp("examples")
+    config = RunConfig.embedded(examples=REPO / "examples", work=work / ".zoo", site=work / "site",
+                                cache=work / "cache", run_tests=False)
+    summary = run_all(config, say=lambda line: None)
+    assert dict((stage, ok) for stage, ok, _ in summary.stages)["site"], summary.stages
+    site = work / "site"
+    entries = json.loads((site / "collection.json").read_text())["collection"]
+    server, url = serve_in_thread(site)
+    yield url, site, entries
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def page(example_site):
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (`.ci/run` does)", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(15_000)
+        yield page
+        browser.close()
+
+
+def _model_with_partner(entries):
+    return next(e for e in entries if e["type"] == "model" and e["compatibility"].get("macro-kit") == "passed")
+
+
+def test_example_nickname_search_finds_the_model(page, example_site):
+    url, _, entries = example_site
+    model = _model_with_partner(entries)
+    page.goto(url + "index.html")
+    assert page.locator("#grid .card").count() == len(entries)
+    page.fill("#q", model["nickname"])
+    page.locator("#search-status", has_text="1 result").wait_for()
+    assert page.locator("#grid .card-title a").all_inner_texts() == [model["name"]]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "examples-search.png"), full_page=True)
+
+
+def test_example_partner_facet_and_reload(page, example_site):
+    url, _, entries = example_site
+    runs_in_macro_kit = sorted(e["name"] for e in entries if e["compatibility"].get("macro-kit") == "passed")
+    page.goto(url + "index.html?tool=macro-kit")
+    page.locator("#search-status", has_text="result").wait_for()
+    assert sorted(page.locator("#grid .card-title a").all_inner_texts()) == runs_in_macro_kit
+    page.reload()
+    page.locator("#search-status", has_text="result").wait_for()
+    assert sorted(page.locator("#grid .card-title a").all_inner_texts()) == runs_in_macro_kit
+
+
+def test_example_model_page_matrix_downloads_and_previews(page, example_site):
+    url, site, entries = example_site
+    model = _model_with_partner(entries)
+    page.goto(url + f"rdfs/{model['id']}/index.html")
+    tools = page.locator("table.compat tbody tr").evaluate_all("rows => rows.map(r => r.dataset.tool)")
+    assert set(tools) == set(model["compatibility"])
+    formats = page.locator("#downloads a[download]").evaluate_all("links => links.map(a => a.dataset.format)")
+    assert set(formats) == set(model["weights_formats"]) | {"package"}
+    previews = sorted(p.name for p in (site / "rdfs" / model["id"] / model["latest_version"] / "previews").glob("*.png"))
+    assert previews and page.locator("#previews img").count() == len(previews)
+    for image in page.locator("#previews img").all():
+        assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    page.screenshot(path=str(ARTIFACTS / "examples-model.png"), full_page=True)
