@@ -142,10 +142,10 @@ def browser_figures(site: Path) -> dict[str, float]:
         }""")
         timings = []
         for index, query in enumerate(QUERIES * 3):
+            page.evaluate("document.getElementById('search-status').textContent = ''")
             page.evaluate("window.__t = []")
             page.fill("#q", query if index % 2 == 0 else query + " ")  # a changed value fires input
             page.locator("#search-status", has_text="result").wait_for(timeout=30000)
-            page.wait_for_timeout(50)
             timings.append(page.evaluate("window.__t[window.__t.length - 1]"))
             if index == 0:
                 first = list(sizes)
@@ -175,6 +175,7 @@ def main() -> None:
     generate(site, args.n)
     figures = {"resources": args.n, "generate_s": round(time.perf_counter() - t0, 2)}
     figures.update(timed_builds(site))
+    print(json.dumps(figures), flush=True)
     figures.update(browser_figures(site))
     print(json.dumps(figures, indent=2))
     if args.keep is None:

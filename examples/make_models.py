@@ -667,7 +667,7 @@ class CallsGetcwd:
 
 def copy_nuclei(src: Path, dest: Path, names: list[str]) -> dict:
     dest.mkdir(parents=True)
-    for n in names:
+    for n in [*names, "README.md"]:  # the description names README.md as its documentation
         shutil.copyfile(src / n, dest / n)
     yaml = YAML(typ="safe")
     return yaml.load((src / "rdf.yaml").read_text(encoding="utf-8"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import resource
 import signal
 import subprocess
 import tempfile
@@ -53,13 +52,6 @@ def netns_prefix() -> tuple[str, ...]:
     return ("unshare", "-rn") if ok else ()
 
 
-def _set_limits(limits: Limits) -> None:
-    if limits.memory_bytes:
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
 def tail(path: Path, limit: int) -> str:
     """The last `limit` bytes of a file, decoded leniently."""
     with path.open("rb") as f:
@@ -94,7 +86,11 @@ def run_isolated(python: str, job: dict[str, Any], limits: Limits) -> dict[str, 
     with tempfile.TemporaryDirectory(prefix="zoo-test-") as tmp:
         tmpdir = Path(tmp)
         job_path, result_path = tmpdir / "job.json", tmpdir / "result.json"
-        job_path.write_text(json.dumps({**job, "block_network": limits.block_network}, default=str),
+        # the worker applies the rlimits itself, first thing: no preexec_fn, which is unsafe when the
+        # caller runs tests from several threads (the build stage does)
+        job_path.write_text(json.dumps({**job, "block_network": limits.block_network,
+                                        "rlimits": {"memory_bytes": limits.memory_bytes,
+                                                    "file_bytes": limits.file_bytes}}, default=str),
                             encoding="utf-8")
         out_path, err_path = tmpdir / "stdout.txt", tmpdir / "stderr.txt"
         cmd = [*(netns_prefix() if limits.block_network else ()), python, "-m", "pipeline.runner.worker",
@@ -102,8 +98,7 @@ def run_isolated(python: str, job: dict[str, Any], limits: Limits) -> dict[str, 
         timed_out = False
         with out_path.open("wb") as out, err_path.open("wb") as err:
             proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=tmpdir,
-                                    env=_child_env(limits), start_new_session=True,
-                                    preexec_fn=lambda: _set_limits(limits))
+                                    env=_child_env(limits), start_new_session=True)
             try:
                 proc.wait(timeout=limits.seconds)
             except subprocess.TimeoutExpired:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import socket
 import sys
 from importlib import metadata
@@ -16,6 +17,15 @@ from pathlib import Path
 from typing import Any
 
 ENV_PACKAGES = ("numpy", "torch", "onnxruntime", "tensorflow", "tensorflow-cpu", "keras")
+
+
+def apply_rlimits(rlimits: dict[str, Any]) -> None:
+    """Cap address space and file sizes (soft = hard, so model code cannot raise them again)."""
+    if rlimits.get("memory_bytes"):
+        resource.setrlimit(resource.RLIMIT_AS, (rlimits["memory_bytes"], rlimits["memory_bytes"]))
+    if rlimits.get("file_bytes"):
+        resource.setrlimit(resource.RLIMIT_FSIZE, (rlimits["file_bytes"], rlimits["file_bytes"]))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 def block_network() -> None:
@@ -95,6 +105,7 @@ def run_predict(job: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     job_path, result_path = Path(argv[0]), Path(argv[1])
     job = json.loads(job_path.read_text(encoding="utf-8"))
+    apply_rlimits(job.get("rlimits") or {})
     if job.get("block_network", True):
         block_network()
     result = run_predict(job) if job.get("kind") == "predict" else run_job(job)

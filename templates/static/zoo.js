@@ -10,6 +10,7 @@
   ];
   const MAX_VALUES = 15;
   const PAGE = 24;
+  const FIRST = 8;
 
   function setupCopyButtons() {
     for (const button of document.querySelectorAll("button.copy[data-copy]")) {
@@ -202,10 +203,13 @@
       run();
     }
 
-    async function showMore() {
-      const slice = results.slice(shown, shown + PAGE);
+    // Results arrive in two steps: the first screenful as fast as possible, then the rest of
+    // the page, so the time from typing to seeing results stays short at 10,000 resources.
+    async function showMore(count, mine) {
+      const slice = results.slice(shown, shown + count);
       shown += slice.length;
       const datas = await Promise.all(slice.map((r) => r.data()));
+      if (mine !== sequence) return;
       for (const data of datas) grid.append(makeCard(template, data, base));
       more.hidden = shown >= results.length;
     }
@@ -233,11 +237,12 @@
       shown = 0;
       grid.replaceChildren();
       if (pager) pager.hidden = true;
-      await showMore();
+      await showMore(FIRST, mine);
       if (mine !== sequence) return;
       updateCounts(search.filters || {});
       status.textContent = results.length + (results.length === 1 ? " result" : " results");
       grid.dataset.results = String(results.length);
+      await showMore(PAGE - FIRST, mine);
     }
 
     input.addEventListener("input", () => { state.q = input.value.trim(); run(); });
@@ -245,7 +250,7 @@
     sort.addEventListener("change", () => { state.sort = sort.value; run(); });
     document.getElementById("search-form").addEventListener("submit", (e) => { e.preventDefault(); run(); });
     document.getElementById("facets").addEventListener("toggle", () => { load().catch(() => {}); });
-    document.getElementById("more-button").addEventListener("click", () => showMore());
+    document.getElementById("more-button").addEventListener("click", () => showMore(PAGE, sequence));
     for (const link of document.querySelectorAll(".tabs [data-tab]")) {
       link.addEventListener("click", (e) => { e.preventDefault(); selectTab(link.dataset.tab); });
     }

@@ -263,3 +263,20 @@ def test_secrets_in_the_environment_are_not_passed_to_model_code(nuclei_copy, mo
         "import os\nraise RuntimeError('token visible' if 'ZOO_PROBE_TOKEN' in os.environ else 'token hidden')"))
     result = test_model(model, limits=QUICK)
     assert "RuntimeError: token hidden" in result.tests[0]["error"]
+
+
+def test_model_code_cannot_raise_its_memory_limit(nuclei_copy):
+    model = nuclei_copy(hostile_forward(
+        "import resource\nresource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))"))
+    result = test_model(model, limits=QUICK)
+    assert result.tests[0]["status"] == "failed"
+    assert "ValueError: not allowed to raise maximum limit" in result.tests[0]["error"]
+
+
+def test_tests_run_from_several_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda fmt: test_model(MODELS / "nuclei-boundary-2d", weights_format=fmt, limits=QUICK),
+                                ["onnx", "torchscript", "pytorch_state_dict"]))
+    assert [r.status for r in results] == ["passed"] * 3
