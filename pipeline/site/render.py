@@ -51,7 +51,8 @@ class Renderer:
         """Changes when any template or asset changes, so every page is re-rendered then."""
         digest = hashlib.sha256(__version__.encode())
         for path in sorted(self.options.templates.rglob("*")):
-            if path.is_file():
+            # static assets are copied, not rendered into pages: changing them re-renders nothing
+            if path.is_file() and "static" not in path.relative_to(self.options.templates).parts[:1]:
                 digest.update(str(path.relative_to(self.options.templates)).encode())
                 digest.update(path.read_bytes())
         return digest.hexdigest()
