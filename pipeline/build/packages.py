@@ -44,6 +44,8 @@ def package_bytes(loaded: LoadedRdf, *, max_bytes: int = MAX_PACKAGE_BYTES) -> t
     members: dict[str, bytes] = {}
     total = 0
     for ref in referenced_files(loaded.data):
+        if not _bundled(ref, loaded.data):
+            continue
         name = _member_name(ref.source, members)
         data = loaded.root.read_bytes(ref.source, max_bytes=max_bytes - total)
         if ref.sha256 and hashlib.sha256(data).hexdigest() != ref.sha256.lower():
@@ -69,6 +71,14 @@ def write_package(loaded: LoadedRdf, target: Path) -> PackageInfo:
     data, members = package_bytes(loaded)
     written = write_if_changed(target, data)
     return PackageInfo(target, tuple(members), hashlib.sha256(data).hexdigest(), written)
+
+
+def _bundled(ref: Any, data: dict[str, Any]) -> bool:
+    """Local files always; remote ones too, except a dataset's or application's `source`, which
+    points at the data or app itself (often gigabytes, or a web page), not at a file of the RDF."""
+    if not is_url(ref.source):
+        return True
+    return not (ref.role == "source" and data.get("type") != "notebook")
 
 
 def _member_name(source: str, taken: dict[str, bytes]) -> str:
