@@ -124,6 +124,9 @@ def blobs(rng: np.random.Generator, shape: tuple[int, ...], n: int, radius: floa
     return img + rng.normal(0, 0.05, shape)
 
 
+NUCLEI_DATASET_ID = "10.5281/zenodo.8520320"
+
+
 def general_fields(name: str, description: str, tags: list[str], version: str = "0.5.4") -> dict:
     return {
         "format_version": version, "type": "model", "name": name, "description": description,
@@ -212,6 +215,8 @@ def nuclei_rdf(folder: Path) -> dict:
         "images. A deliberately tiny three-layer CNN meant as a fast, reproducible example.",
         ["2d", "fluorescence-light-microscopy", "nuclei", "semantic-segmentation", "pytorch", "cnn"],
     )
+    # The example dataset's concept DOI (examples/make_zenodo.py derives it from its folder name).
+    rdf["training_data"] = {"id": NUCLEI_DATASET_ID}
     rdf["inputs"] = [{
         "id": "raw", "description": "nuclear stain, any intensity range",
         "axes": [{"type": "batch"}, {"type": "channel", "channel_names": ["dapi"]},
