@@ -1,0 +1,36 @@
+"""Docs that cannot drift: every subcommand is in the README, every option in docs/cli.md."""
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import build_parser
+from pipeline.cli.reference import option_names, render, subcommands
+
+ROOT = Path(__file__).resolve().parents[2]
+SUBCOMMANDS = subcommands(build_parser())
+
+
+def test_readme_opens_with_setup_and_test_commands():
+    lines = (ROOT / "README.md").read_text().splitlines()
+    block = lines[lines.index("```bash") + 1: lines.index("```bash") + 3]
+    assert block == ["python3 -m venv .venv && .venv/bin/pip install -e '.[frameworks,dev]' && .venv/bin/zoo run",
+                     ".venv/bin/python -m pytest"]
+
+
+@pytest.mark.parametrize("name", sorted(SUBCOMMANDS))
+def test_every_subcommand_is_in_the_readme(name):
+    assert f"`zoo {name}" in (ROOT / "README.md").read_text()
+
+
+def test_cli_reference_is_up_to_date():
+    assert (ROOT / "docs" / "cli.md").read_text() == render(), \
+        "docs/cli.md is stale: run .venv/bin/python -m pipeline.cli.reference > docs/cli.md"
+
+
+@pytest.mark.parametrize("name", sorted(SUBCOMMANDS))
+def test_every_option_is_documented(name):
+    reference = (ROOT / "docs" / "cli.md").read_text()
+    section = reference.split(f"## `zoo {name}`", 1)[1].split("\n## ", 1)[0]
+    for option in option_names(SUBCOMMANDS[name]):
+        assert f"`{option}`" in section, f"zoo {name}: {option} is not documented"
