@@ -28,6 +28,7 @@ from pipeline.sources.http import HttpPolicy
 from pipeline.spec import LoadedRdf
 from pipeline.store import Store
 from pipeline.store.model import data_digest
+from pipeline.store.nicknames import duplicates
 
 MANIFEST_VERSION = 1
 
@@ -153,7 +154,7 @@ def build(options: BuildOptions) -> BuildSummary:
 def _read_store(root: Path) -> tuple[list[dict[str, Any]], list[str]]:
     """Every readable resource as plain data, and one problem line per damaged file."""
     store = Store(root)
-    resources, problems = [], []
+    records, problems = [], []
     for rid in store.ids():
         try:
             resource = store.get(rid)
@@ -161,9 +162,11 @@ def _read_store(root: Path) -> tuple[list[dict[str, Any]], list[str]]:
             problems.append(str(e))
             continue
         if resource is not None:
-            resources.append(resource.to_dict())
+            records.append(resource)
     store.save_index()
-    return resources, problems
+    for nickname, ids in sorted(duplicates(records).items()):
+        problems.append(f"nickname {nickname!r} is used by {len(ids)} resources: {', '.join(ids)}")
+    return [r.to_dict() for r in records], problems
 
 
 def _targets(resources: list[dict[str, Any]], partner_results: dict[str, Any],

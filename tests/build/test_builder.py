@@ -144,3 +144,12 @@ def test_model_tests_run_once_and_are_cached(store):
     assert (bad["status"]["runs"], bad["status"]["reproduces"], bad["status"]["overall"]) == (True, False, "failed")
     assert build(_options(store, run_tests=True)).tests_run == 0
     assert build(_options(store, run_tests=True, retest=True)).tests_run == 2
+
+
+def test_duplicate_nickname_is_a_build_problem(store):
+    rdf = store.record("dataset", DATASET)
+    store.add("10.5281/zenodo.500", rdf, type="dataset", versions=["501"], nickname="same-name")
+    store.add("10.5281/zenodo.600", rdf, type="dataset", versions=["601"], nickname="same-name")
+    summary = build(_options(store))
+    assert summary.problems == [
+        "nickname 'same-name' is used by 2 resources: 10.5281/zenodo.500, 10.5281/zenodo.600"]
