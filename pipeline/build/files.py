@@ -28,9 +28,14 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def json_bytes(data: Any) -> bytes:
-    """Deterministic JSON: sorted keys, two-space indent, UTF-8, trailing newline."""
-    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+def json_bytes(data: Any, *, compact: bool = False) -> bytes:
+    """Deterministic JSON: sorted keys, UTF-8, trailing newline; indented unless `compact`
+    (Python's C encoder only runs without indentation: ten times faster on big documents)."""
+    if compact:
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    else:
+        text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+    return (text + "\n").encode()
 
 
 def read_json(path: Path, default: Any = None) -> Any:
