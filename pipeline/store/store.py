@@ -11,6 +11,7 @@ from typing import Any, Iterator
 
 from filelock import FileLock
 
+from pipeline.atomic import replace_file
 from pipeline.errors import BadInput
 from pipeline.store import yaml
 from pipeline.store.model import RESOURCE_ID, Resource
@@ -124,17 +125,7 @@ class Store:
                     return False
             except OSError:
                 pass
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            replace_file(path, data)
             return True
 
 
