@@ -37,7 +37,7 @@ def make_collection(root: Path, count: int, *, seed: int = 0) -> Path:
         for f in files:
             os.link(f, folder / f.name)
         rdf = variant(template, n, rng)
-        raw = yamlio.dumps(rdf).encode()
+        raw = yamlio.dumps(rdf, fast=True).encode()
         (folder / "rdf.yaml").write_bytes(raw)
         write_resource(store, n, folder / "rdf.yaml", hashlib.sha256(raw).hexdigest(), rng)
     return store
@@ -71,7 +71,7 @@ def write_resource(store: Path, n: int, rdf_path: Path, sha256: str, rng: random
     }
     path = store / rid / "resource.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yamlio.dumps(record, sort_keys=True))
+    path.write_text(yamlio.dumps(record, sort_keys=True, fast=True))
     return path
 
 

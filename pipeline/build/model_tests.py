@@ -98,6 +98,7 @@ def matrix(pending: list[PendingTest], *, max_jobs: int) -> dict[str, Any]:
         include.append({
             "shard": f"{index}/{count}",
             "environments": sorted({p.env_label for p in mine}),
+            "env_keys": sorted({p.env_key for p in mine}),  # safe in cache keys, unlike labels
             "tests": len(mine),
         })
     return {"include": include if groups else []}

@@ -33,7 +33,10 @@ def test_plan_groups_pending_tests_by_environment(store):
     assert any("torch" in env for env in environments)
     assert sum(job["tests"] for job in matrix["include"]) == 2
     bundled = plan(_options(store, store.root / "cache"), max_jobs=1)
-    assert bundled["include"] == [{"shard": "1/1", "environments": sorted(environments), "tests": 2}]
+    env_keys = sorted(key for job in matrix["include"] for key in job["env_keys"])
+    assert bundled["include"] == [{"shard": "1/1", "environments": sorted(environments), "env_keys": env_keys,
+                                   "tests": 2}]
+    assert all(key.isalnum() for key in env_keys)
 
 
 def test_shards_fill_the_cache_and_merge_by_copying_files(store):
