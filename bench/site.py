@@ -142,6 +142,7 @@ def browser_figures(site: Path) -> dict[str, float]:
         }""")
         timings = []
         for index, query in enumerate(QUERIES * 3):
+            page.wait_for_timeout(400)  # a person reads the results before typing the next query
             page.evaluate("document.getElementById('search-status').textContent = ''")
             page.evaluate("window.__t = []")
             page.fill("#q", query if index % 2 == 0 else query + " ")  # a changed value fires input

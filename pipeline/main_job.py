@@ -61,7 +61,7 @@ def run_all(config: RunConfig, say: Say = print) -> RunSummary:
     """Every stage in order; a failing source or item is reported and the later stages still run."""
     from pipeline.contribute import propose
     from pipeline.contribute.backend import open_backend
-    from pipeline.site.builder import SiteOptions, build_site
+    from pipeline.site import render_site
     from pipeline.sources import harvest
 
     summary = RunSummary()
@@ -90,11 +90,8 @@ def run_all(config: RunConfig, say: Say = print) -> RunSummary:
     summary.stages.append(("build", not summary.build.problems, "site data"))
 
     say("== site")
-    rendered = build_site(SiteOptions(site=config.site, partners=config.partners))
-    say(f"{rendered.resources} resources, {rendered.rendered} rendered, {rendered.unchanged} unchanged, "
-        f"search index {'written' if rendered.search_indexed else 'NOT written'}")
-    for problem in rendered.problems:
-        say(f"  problem: {problem}")
+    rendered = render_site(config.site, partners=config.partners)
+    say(rendered.format_text())
     summary.stages.append(("site", rendered.ok, "pages"))
     return summary
 

@@ -21,6 +21,14 @@ MiB = 1024 * 1024
 # relative paths keep working from the site; above this size only the package carries them.
 MAX_COPIED_FILE = 16 * MiB
 COVER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff")
+# Copied files are served from the zoo's own origin, where an HTML, SVG or script file from a
+# stranger would be stored cross-site scripting; only inert kinds are copied (the package still
+# holds every file).
+SERVED_SUFFIXES = frozenset({
+    ".npy", ".npz", ".pt", ".pth", ".ckpt", ".onnx", ".data", ".h5", ".hdf5", ".keras", ".pb",
+    ".safetensors", ".bin", ".zip", ".gz", ".tar", ".tif", ".tiff", ".png", ".jpg", ".jpeg", ".gif",
+    ".md", ".txt", ".yaml", ".yml", ".json", ".ipynb", ".py", ".ijm", ".csv", ".cff",
+})
 
 
 @dataclass
@@ -73,7 +81,7 @@ def publish_version(loaded: LoadedRdf, rdf: dict[str, Any], site: Path, folder: 
     out = Published()
     target = site / folder
     for ref in referenced_files(loaded.data):
-        if is_url(ref.source):
+        if is_url(ref.source) or not _servable(ref.source):
             continue
         try:
             data = loaded.root.read_bytes(ref.source, max_bytes=MAX_COPIED_FILE)
@@ -124,7 +132,7 @@ def _rebase_local_refs(rdf: dict[str, Any], loaded: LoadedRdf) -> None:
     from pipeline.spec import referenced_files
 
     for ref in referenced_files(loaded.data):
-        if is_url(ref.source):
+        if is_url(ref.source) or not (_is_remote_root(loaded) or _servable(ref.source)):
             continue
         try:
             value = loaded.root.resolve(ref.source) if _is_remote_root(loaded) else \
@@ -132,6 +140,10 @@ def _rebase_local_refs(rdf: dict[str, Any], loaded: LoadedRdf) -> None:
         except BadInput:
             continue
         replace_reference(rdf, ref.loc, ref.source, value)
+
+
+def _servable(source: str) -> bool:
+    return posixpath.splitext(source.lower())[1] in SERVED_SUFFIXES
 
 
 def _is_remote_root(loaded: LoadedRdf) -> bool:

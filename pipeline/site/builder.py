@@ -1,9 +1,10 @@
 """`zoo site`: render the website and its search index into the site folder the build wrote.
 
 Reads top to bottom: read collection.json and partners, copy static assets, render the pages
-of resources whose inputs changed (one key per resource), render the small shared pages
-(browse grid, tags, partners, schemas, feed, sitemap), rebuild the search index when its
-records changed, and delete pages no longer published. A no-op run rewrites nothing.
+of resources whose inputs changed (one key per resource), render the listing pages
+(browse grid, tags, partners, schemas, feed, sitemap) when what they list changed, delete pages
+no longer published, and rebuild the search index when any resource page changed. The state
+of the last run is `site/.zoo-site.json`; a no-op run rewrites nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from jinja2 import TemplateError
 from pipeline import __version__
 from pipeline.build.files import json_bytes, read_json, write_if_changed
 from pipeline.errors import BadInput
-from pipeline.site import extras, search
+from pipeline.site import search, shared_pages
 from pipeline.site.pages import page_context, read_summary
 from pipeline.site.render import Renderer
 from pipeline.site.urls import href, resource_page, root_of, version_page
@@ -118,12 +119,22 @@ def _resource_key(site: Path, entry: dict[str, Any], related: list[str], fingerp
         folder = site / "rdfs" / entry["id"] / vid
         parts.append([vid, _stat(folder / "rdf.yaml"), _stat(folder / "test_summary.json"),
                       _stat(folder / "previews"), _stat(folder / "package.zip")])
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    return _digest(parts)
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _related_names(entry: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> list[str]:
-    ids = [x for x in (entry.get("links") or []) + (entry.get("linked_from") or []) if isinstance(x, str)] \
-        if isinstance(entry.get("links", []), list) and isinstance(entry.get("linked_from", []), list) else []
+    """`id=name` of every resource this one links to or is linked from (its page shows them)."""
+    ids = []
+    for key in ("links", "linked_from"):
+        value = entry.get(key)
+        ids += [x for x in value if isinstance(x, str)] if isinstance(value, list) else []
+    training = entry.get("training_data")
+    if isinstance(training, dict) and isinstance(training.get("id"), str):
+        ids.append(training["id"])
     return [f"{i}={text(by_id[i].get('name'), 200)}" for i in ids if i in by_id]
 
 
@@ -165,7 +176,7 @@ def build_site(options: SiteOptions) -> SiteSummary:
     renderer.copy_static()
     manifest = read_json(site / MANIFEST, default={})
     old = manifest.get("resources", {}) if manifest.get("version") == __version__ else {}
-    created = extras.version_dates(site)
+    created = shared_pages.version_dates(site)
     new: dict[str, Any] = {}
     for entry in entries:
         key = _resource_key(site, entry, _related_names(entry, by_id), renderer.fingerprint)
@@ -183,16 +194,28 @@ def build_site(options: SiteOptions) -> SiteSummary:
         new[entry["id"]] = {"key": key, "pages": pages}
         summary.rendered += 1
     summary.resources = len(entries)
-    cards = [card(e, renderer.partners) for e in entries]
-    shared = extras.render_shared(renderer, entries, cards, created)
+    shared, shared_key = _shared(renderer, manifest, entries, created)
     summary.removed = _remove_stale(site, old, new, manifest.get("shared", []), shared)
     if options.search and (summary.rendered or summary.removed or set(old) != set(new)
                            or not (site / search.BUNDLE / "pagefind.js").is_file()):
-        search.write_index(site)
+        search.write_index(site, [p for rid, e in new.items() for p in e["pages"] if p == resource_page(rid)])
         summary.search_indexed = True
-    write_if_changed(site / MANIFEST, json_bytes({"version": __version__, "resources": new, "shared": sorted(shared)}))
+    write_if_changed(site / MANIFEST, json_bytes({"version": __version__, "resources": new, "shared": sorted(shared),
+                                                  "shared_key": shared_key}))
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+def _shared(renderer: Renderer, manifest: dict[str, Any], entries: list[dict[str, Any]],
+            created: dict[tuple[str, str], str]) -> tuple[list[str], str]:
+    """Render the listing pages unless nothing they show changed; returns (their paths, key)."""
+    key = _digest([renderer.fingerprint, renderer.options.base_url, renderer.partners, entries,
+                   sorted(created.items())])
+    shared = manifest.get("shared", []) if manifest.get("version") == __version__ else []
+    if manifest.get("shared_key") == key and shared and all((renderer.site / p).is_file() for p in shared):
+        return shared, key
+    cards = [card(e, renderer.partners) for e in entries]
+    return shared_pages.render_shared(renderer, entries, cards, created), key
 
 
 def _remove_stale(site: Path, old: dict[str, Any], new: dict[str, Any], old_shared: list[str],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipeline.spec import yamlio
+import json
 
 
 def _authors(rdf: dict[str, Any]) -> list[dict[str, Any]]:
@@ -55,4 +55,19 @@ def citation_cff(rdf: dict[str, Any], *, doi: str | None, version: str | None, d
         doc["version"] = version
     if date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date[:10]):
         doc["date-released"] = date[:10]
-    return yamlio.dumps(doc)
+    return _yaml(doc)
+
+
+def _yaml(value: Any, indent: str = "") -> str:
+    """Block-style YAML whose scalars are JSON-quoted (JSON strings are valid YAML), so any
+    text an author wrote is safe; far cheaper than a full YAML emitter for this small shape."""
+    lines = []
+    for key, item in value.items():
+        if isinstance(item, list):
+            lines.append(f"{indent}{key}:")
+            for element in item:
+                body = _yaml(element, indent + "  ")
+                lines.append(f"{indent}- " + body[len(indent) + 2:].rstrip("\n"))
+        else:
+            lines.append(f"{indent}{key}: {json.dumps(item, ensure_ascii=False)}")
+    return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,19 @@ MAX_PREVIEWS = 12
 
 
 def read_rdf(path: Path) -> dict[str, Any]:
-    """The published rdf.yaml, or {} when it is missing or unreadable (the page says so)."""
+    """The published rdf.yaml, or {} when it is missing or unreadable (the page says so).
+    A resource page and its latest version's page show the same file: it is parsed once."""
     try:
-        if path.stat().st_size > MAX_RDF:
-            return {}
-        data = yamlio.loads(path.read_bytes(), source=str(path), max_bytes=MAX_RDF)
+        stat = path.stat()
+    except OSError:
+        return {}
+    return {} if stat.st_size > MAX_RDF else _parse_rdf(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _parse_rdf(path: str, size: int, mtime_ns: int) -> dict[str, Any]:
+    try:
+        data = yamlio.loads(Path(path).read_bytes(), source=path, max_bytes=MAX_RDF)
     except (OSError, BadInput):
         return {}
     return data if isinstance(data, dict) else {}
@@ -74,7 +83,7 @@ def compatibility_rows(summary: dict[str, Any], partners: dict[str, dict[str, An
         for test in tests[tool] if isinstance(tests[tool], list) else []:
             view = _test_view(test)
             version = text(test.get("tool_version"), 64) if isinstance(test, dict) else ""
-            by_version.setdefault(version or "unversioned", []).append(view)
+            by_version.setdefault(version or "version not recorded", []).append(view)
         chips = [{"version": v, "state": _chip_state(ts), "tests": ts} for v, ts in sorted(by_version.items())]
         rows.append({"tool": text(tool, 64), "label": tool_label(tool, partners),
                      "partner_url": f"partners/{tool}.html" if tool in partners else None, "chips": chips})

@@ -48,8 +48,10 @@ class Renderer:
         self.partners = self._partners(doc)
 
     def _fingerprint(self) -> str:
-        """Changes when any template or asset changes, so every page is re-rendered then."""
+        """Changes when a template or this package's code changes, so every page is re-rendered."""
         digest = hashlib.sha256(__version__.encode())
+        for path in sorted(Path(__file__).parent.glob("*.py")):
+            digest.update(path.read_bytes())
         for path in sorted(self.options.templates.rglob("*")):
             # static assets are copied, not rendered into pages: changing them re-renders nothing
             if path.is_file() and "static" not in path.relative_to(self.options.templates).parts[:1]:

@@ -15,6 +15,9 @@ HOST = "127.0.0.1"
 class _Handler(SimpleHTTPRequestHandler):
     # Keep-alive: a search fetches many small index fragments; one connection each is slow.
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle's algorithm and delayed ACKs each
+    # kept-alive response would stall ~40 ms.
+    disable_nagle_algorithm = True
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".wasm": "application/wasm",
                       ".pf_meta": "application/octet-stream", ".pf_fragment": "application/octet-stream",
                       ".pf_index": "application/octet-stream", ".pf_filter": "application/octet-stream",

@@ -10,7 +10,7 @@
   ];
   const MAX_VALUES = 15;
   const PAGE = 24;
-  const FIRST = 8;
+  const FIRST = 4;  // one row of cards: what a 1280x900 screen shows under the search box
 
   function setupCopyButtons() {
     for (const button of document.querySelectorAll("button.copy[data-copy]")) {
@@ -242,7 +242,9 @@
       updateCounts(search.filters || {});
       status.textContent = results.length + (results.length === 1 ? " result" : " results");
       grid.dataset.results = String(results.length);
-      await showMore(PAGE - FIRST, mine);
+      // The rest of the page waits a moment: while someone is still typing, it would only
+      // compete with the next query's requests.
+      setTimeout(() => { if (mine === sequence) showMore(PAGE - FIRST, mine); }, 250);
     }
 
     input.addEventListener("input", () => { state.q = input.value.trim(); run(); });

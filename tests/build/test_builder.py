@@ -153,3 +153,20 @@ def test_duplicate_nickname_is_a_build_problem(store):
     summary = build(_options(store))
     assert summary.problems == [
         "nickname 'same-name' is used by 2 resources: 10.5281/zenodo.500, 10.5281/zenodo.600"]
+
+
+def test_active_content_is_never_served_from_the_zoo_origin(store):
+    rdf = dict(DATASET, documentation="README.md", attachments=[{"source": "evil.html"}, {"source": "x.svg"},
+                                                                  {"source": "table.csv"}])
+    path = store.record("active", rdf)
+    for name, text in (("README.md", "# hi"), ("evil.html", "<script>alert(1)</script>"),
+                       ("x.svg", "<svg onload='alert(1)'/>"), ("table.csv", "a,b")):
+        (path.parent / name).write_text(text)
+    store.add("10.5281/zenodo.700", path, type="dataset", versions=["701"])
+    assert build(_options(store)).problems == []
+    folder = store.root / "site/rdfs/10.5281/zenodo.700/701"
+    assert sorted(p.name for p in (folder / "files").iterdir()) == ["README.md", "table.csv"]
+    published = yamlio.loads((folder / "rdf.yaml").read_bytes(), source="x")
+    assert [a["source"] for a in published["attachments"]] == ["evil.html", "x.svg", "files/table.csv"]
+    with zipfile.ZipFile(folder / "package.zip") as archive:  # the package still holds every file
+        assert {"evil.html", "x.svg", "table.csv", "README.md"} <= set(archive.namelist())

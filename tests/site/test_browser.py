@@ -61,6 +61,12 @@ def _titles(page) -> list[str]:
     return page.locator("#grid .card-title a").all_inner_texts()
 
 
+def _results(page, n: int) -> None:
+    """Wait for 'n results' and for all n cards: the first row comes first, the rest after."""
+    page.locator("#search-status", has_text=f"{n} result").wait_for()
+    page.locator("#grid .card").nth(n - 1).wait_for()
+
+
 def _shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"site-{name}.png"), full_page=True)
@@ -70,7 +76,7 @@ def test_search_by_nickname_finds_the_model(page, site_url):
     page.goto(site_url + "index.html")
     assert len(_titles(page)) == 5
     page.fill("#q", "hypersonic-gopher")
-    page.locator("#search-status", has_text="1 result").wait_for()
+    _results(page, 1)
     assert _titles(page) == ["Tiny Nuclei Boundary Net 2D"]
     card = page.locator("#grid .card").first
     assert "hypersonic-gopher" in card.inner_text() and "Macro Kit: passed" in card.inner_text()
@@ -84,10 +90,10 @@ def test_search_by_nickname_finds_the_model(page, site_url):
 def test_search_by_doi_and_author(page, site_url):
     page.goto(site_url + "index.html")
     page.fill("#q", "10.5281/zenodo.2222222")
-    page.locator("#search-status", has_text="1 result").wait_for()
+    _results(page, 1)
     assert _titles(page) == ["Tiny Nuclei Example Images"]
     page.fill("#q", "Lovelab")
-    page.locator("#search-status", has_text="4 results").wait_for()  # every author but the hostile one
+    _results(page, 4)  # every author but the hostile one
     assert not any(t.startswith("Evil") for t in _titles(page))
 
 
@@ -95,19 +101,19 @@ def test_facet_filters_narrow_results_and_survive_a_reload(page, site_url):
     page.goto(site_url + "index.html")
     page.locator("#facets > summary").click()
     page.locator('fieldset[data-facet="type"] input[value="model"]').check()
-    page.locator("#search-status", has_text="3 results").wait_for()
+    _results(page, 3)
     page.locator('fieldset[data-facet="tool"] input[value="macro-kit"]').check()
-    page.locator("#search-status", has_text="1 result").wait_for()
+    _results(page, 1)
     assert _titles(page) == ["Tiny Nuclei Boundary Net 2D"]
     assert "type=model" in page.url and "tool=macro-kit" in page.url
     page.reload()
-    page.locator("#search-status", has_text="1 result").wait_for()
+    _results(page, 1)
     assert _titles(page) == ["Tiny Nuclei Boundary Net 2D"]
     assert page.locator('fieldset[data-facet="tool"] input[value="macro-kit"]').is_checked()
     _shot(page, "facets")
     page.locator('fieldset[data-facet="tool"] input[value="macro-kit"]').uncheck()
     page.locator('fieldset[data-facet="status"] input[value="failed"]').check()
-    page.locator("#search-status", has_text="2 results").wait_for()
+    _results(page, 2)
     assert "Membrane Distance 3D" in _titles(page)
     assert any(t.startswith("Evil <script>") for t in _titles(page))  # shown as text
     page.select_option("#sort", "name")
@@ -117,7 +123,7 @@ def test_facet_filters_narrow_results_and_survive_a_reload(page, site_url):
 
 def test_shared_url_with_sort_lists_everything_in_that_order(page, site_url):
     page.goto(site_url + "index.html?sort=created")
-    page.locator("#search-status", has_text="5 results").wait_for()
+    _results(page, 5)
     titles = _titles(page)
     assert titles[0].startswith("Evil") and titles[-1] == "Tiny Nuclei Boundary Net 2D"
 
@@ -136,7 +142,10 @@ def test_resource_page_shows_matrix_and_downloads(page, site_url):
                                 page.url.rsplit("/", 1)[0] + "/" + downloads.nth(0).get_attribute("href"))
     assert response.ok and response.body() == b"weights of onnx"
     assert page.locator("#previews img").count() == 2
-    assert page.locator("button.copy").first.is_visible()  # JS enabled the copy buttons
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_url.rstrip("/"))
+    page.get_by_role("button", name="Copy nickname").click()
+    page.get_by_role("button", name="Copied").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == "hypersonic-gopher"
     _shot(page, "resource")
     assert page.errors == []
 
@@ -151,7 +160,7 @@ def test_hostile_rdf_never_executes(page, site_url):
     assert page.locator("h1#title").inner_text().startswith("Evil <script>window.__xss=1</script>")
     assert page.locator(".doc script, .doc iframe, [onclick], [onerror]").count() == 0
     page.goto(site_url + "index.html?q=sneaky")
-    page.locator("#search-status", has_text="1 result").wait_for()
+    _results(page, 1)
     assert page.evaluate("window.__xss") is None
     _shot(page, "hostile")
     assert [e for e in page.errors if "dialog" in e] == []

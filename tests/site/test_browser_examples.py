@@ -63,10 +63,12 @@ def test_example_partner_facet_and_reload(page, example_site):
     url, _, entries = example_site
     runs_in_macro_kit = sorted(e["name"] for e in entries if e["compatibility"].get("macro-kit") == "passed")
     page.goto(url + "index.html?tool=macro-kit")
-    page.locator("#search-status", has_text="result").wait_for()
+    page.locator("#search-status", has_text=f"{len(runs_in_macro_kit)} result").wait_for()
+    page.locator("#grid .card").nth(len(runs_in_macro_kit) - 1).wait_for()
     assert sorted(page.locator("#grid .card-title a").all_inner_texts()) == runs_in_macro_kit
     page.reload()
-    page.locator("#search-status", has_text="result").wait_for()
+    page.locator("#search-status", has_text=f"{len(runs_in_macro_kit)} result").wait_for()
+    page.locator("#grid .card").nth(len(runs_in_macro_kit) - 1).wait_for()
     assert sorted(page.locator("#grid .card-title a").all_inner_texts()) == runs_in_macro_kit
 
 

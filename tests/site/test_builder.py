@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from zoo_site_fixture import DATASET_ID, HOSTILE_ID, MODEL_ID, PARTNER_ID, XSS
+from zoo_site_fixture import DATASET_ID, HOSTILE_ID, MODEL_ID, PARTNER_ID
 
 from pipeline.cli import main
 from pipeline.errors import BadInput
@@ -83,7 +83,7 @@ def test_model_page_shows_matrix_downloads_previews_citations_and_links(built):
         'data-format="torchscript"', 'href="../../../rdfs/10.5281/zenodo.1111111/1111113/package.zip" download',
         'alt="Preview of the test input &#39;raw&#39; tensor"', "previews/output-mask.png",
         'href="https://orcid.org/0000-0002-1825-0097"', 'href="https://doi.org/10.1101/2022.06.07.495102"',
-        "@misc{10_5281_zenodo_1111111", "cff-version: 1.2.0", '<code id="copy-nick">hypersonic-gopher</code>',
+        "@misc{10_5281_zenodo_1111111", "cff-version: &#34;1.2.0&#34;", '<code id="copy-nick">hypersonic-gopher</code>',
         '<a href="../../../rdfs/10.5281/zenodo.2222222/index.html">Tiny Nuclei Example Images</a> (dataset)',
         'href="http://edamontology.org/topic_3385"', "<h1>Tiny nuclei</h1>",
         '<a href="../../../rdfs/10.5281/zenodo.1111111/1111112/index.html">1111112</a>',
@@ -228,5 +228,15 @@ def test_cli_site_json_and_exit_codes(fake_site, capsys, tmp_path):
     assert "collection.json: not found" in capsys.readouterr().err
 
 
-def test_xss_payload_constant_is_what_the_fixture_uses():
-    assert "<script>" in XSS
+def test_search_index_holds_exactly_the_resource_pages(fake_site):
+    import gzip
+
+    site, partners, entries = fake_site
+    planted = site / "rdfs" / MODEL_ID / "1111113" / "files" / "index.html"
+    planted.write_text('<html><body><main data-pagefind-body><h1>planted result</h1></main></body></html>')
+    _build(site, partners)
+    fragments = [gzip.decompress(p.read_bytes()) for p in (site / "pagefind" / "fragment").iterdir()]
+    urls = sorted(json.loads(f[len(b"pagefind_dcd"):])["url"] for f in fragments)
+    assert urls == sorted(f"/rdfs/{rid}/index.html" for rid in entries)
+    assert not any(b"planted" in f for f in fragments)
+    assert not any(p.name.startswith(".pagefind") for p in site.iterdir())  # no leftovers

@@ -116,3 +116,22 @@ def test_server_serves_the_site_on_loopback_only(fake_site):
 def test_server_refuses_a_folder_without_a_site(tmp_path):
     with pytest.raises(BadInput, match="no index.html; run `zoo site` first"):
         make_server(tmp_path, 0)
+
+
+def test_zoo_serve_command_serves_until_stopped(fake_site):
+    import subprocess
+    import sys
+
+    site = fake_site[0]
+    (site / "index.html").write_text("<h1>served</h1>")
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--site", str(site), "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        assert line.startswith(f"serving {site} on http://127.0.0.1:"), line
+        url = line.split(" on ", 1)[1].split(" ", 1)[0]
+        with urllib.request.urlopen(url + "index.html", timeout=5) as response:
+            assert response.read() == b"<h1>served</h1>"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -94,3 +94,10 @@ def test_citation_cff_is_valid_yaml_with_orcid_urls():
     assert doc["cff-version"] == "1.2.0"
     assert doc["authors"] == [{"name": "Ada", "orcid": "https://orcid.org/0000-0002-1825-0097"}]
     assert doc["date-released"] == "2024-05-06" and doc["doi"] == "10.5281/zenodo.2" and doc["version"] == "3"
+
+
+@pytest.mark.parametrize("name", ['A "quoted": {net}', "line\nbreak\ttab", "- dash # hash", "ünïcödé 🦦", "'single'", "null"])
+def test_citation_cff_round_trips_any_text(name):
+    doc = yamlio.loads(citation_cff({"name": name, "authors": [{"name": name}]}, doi=None, version=None, date=None),
+                       source="cff")
+    assert doc["title"] == name and doc["authors"] == [{"name": name}]
