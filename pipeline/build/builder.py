@@ -278,7 +278,7 @@ def _publish(target: _Target, options: BuildOptions, cache: JsonCache,
         summary.problems.append(f"{target.name}: {target.load_error}")
     result = cache.get(target.test_key) if target.test_key else None
     if result is not None:
-        our_tests += result.get("tests", [])
+        our_tests += [{"tool_version": __version__, **t} for t in result.get("tests", [])]
     test_summary = summaries.compose(
         resource_id=target.resource["id"], version_id=target.version["version_id"],
         rdf_sha256=target.loaded.sha256 if target.loaded else target.version.get("rdf_sha256", ""),
