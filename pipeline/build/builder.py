@@ -79,6 +79,7 @@ class _Target:
     load_error: str | None = None
     report: dict[str, Any] | None = None
     test_key: str | None = None
+    reused: BuiltVersion | None = None
 
     @property
     def name(self) -> str:
@@ -108,7 +109,11 @@ def _prepare(options: BuildOptions, summary: BuildSummary) -> _Prepared:
     everything = options.retest or options.recheck
     fresh = [t for t in targets if everything or not _reusable(t, manifest, options, tests_cache)]
     for target in fresh:
-        _load_and_validate(target, options)
+        try:
+            _load_and_validate(target, options)
+        except Exception as e:  # one hostile description must not stop the build
+            target.loaded, target.report = None, None
+            target.load_error = f"internal error while loading: {type(e).__name__}: {e}"
     pending = _pending_tests(fresh, tests_cache, retest=options.retest)
     return _Prepared(resources, partners, targets, {t.name for t in fresh}, pending, manifest, tests_cache)
 
@@ -133,11 +138,11 @@ def build(options: BuildOptions) -> BuildSummary:
     new_manifest: dict[str, Any] = {}
     for target in targets:
         if target.name in prep.fresh_names:
-            built[target.name], entry = _publish(target, options, tests_cache, summary)
+            built[target.name], entry = _publish_guarded(target, options, tests_cache, summary)
             summary.rebuilt += 1
         else:
             entry = manifest[target.name]
-            built[target.name] = BuiltVersion(**entry["built"])
+            built[target.name] = target.reused
             summary.unchanged += 1
         new_manifest[target.name] = entry
         if built[target.name].status.get("overall") == "failed":
@@ -211,6 +216,10 @@ def _reusable(target: _Target, manifest: dict[str, Any], options: BuildOptions,
     test_key = entry.get("test_key")
     if test_key and entry.get("test_cached") != (test_key in tests_cache):
         return False  # a shard has delivered the result since
+    try:
+        target.reused = BuiltVersion(**entry["built"])
+    except (TypeError, KeyError):
+        return False  # a damaged cache entry is a cache miss
     target.test_key = test_key
     site = str(options.site)
     return all(os.path.isfile(os.path.join(site, path)) for path in entry.get("outputs", []))
@@ -252,13 +261,30 @@ def _pending_tests(fresh: list[_Target], cache: JsonCache, *, retest: bool) -> l
             continue
         if target.report is None or target.report["status"] != "passed":
             continue  # an invalid description is reported as such, not run
-        env_key, env_label = model_tests.environment(target.loaded)
-        target.test_key = model_tests.test_key(target.loaded, env_key)
+        try:
+            env_key, env_label = model_tests.environment(target.loaded)
+            target.test_key = model_tests.test_key(target.loaded, env_key)
+        except Exception as e:  # reported on the version's page instead of stopping the build
+            target.report["errors"].append({"loc": [], "type": "internal",
+                                            "msg": f"cannot prepare the model test: {type(e).__name__}: {e}"})
+            target.report["status"] = "failed"
+            continue
         if retest or target.test_key not in cache:
             pending.append(model_tests.PendingTest(
                 target.resource["id"], target.version["version_id"], target.test_key,
                 env_key, env_label, target.loaded))
     return sorted(pending, key=lambda p: (p.env_key, p.test_key))
+
+
+def _publish_guarded(target: _Target, options: BuildOptions, cache: JsonCache,
+                     summary: BuildSummary) -> tuple[BuiltVersion, dict[str, Any]]:
+    """Publish one version; an unexpected failure publishes it as failed instead of stopping."""
+    try:
+        return _publish(target, options, cache, summary)
+    except Exception as e:
+        target.loaded, target.report, target.test_key = None, None, None
+        target.load_error = f"internal error while publishing: {type(e).__name__}: {e}"
+        return _publish(target, options, cache, summary)
 
 
 def _publish(target: _Target, options: BuildOptions, cache: JsonCache,

@@ -170,3 +170,32 @@ def test_active_content_is_never_served_from_the_zoo_origin(store):
     assert [a["source"] for a in published["attachments"]] == ["evil.html", "x.svg", "files/table.csv"]
     with zipfile.ZipFile(folder / "package.zip") as archive:  # the package still holds every file
         assert {"evil.html", "x.svg", "table.csv", "README.md"} <= set(archive.namelist())
+
+
+def test_unexpected_failure_in_one_version_does_not_stop_the_build(built, monkeypatch):
+    store, _ = built
+    from pipeline.build import builder
+
+    real = builder.publish_version
+
+    def explode_for_dataset(loaded, rdf, site, folder, **kwargs):
+        if "zenodo.200" in folder:
+            raise RuntimeError("boom")
+        return real(loaded, rdf, site, folder, **kwargs)
+
+    monkeypatch.setattr(builder, "publish_version", explode_for_dataset)
+    summary = build(_options(store, recheck=True))
+    assert summary.versions == 3
+    assert any("internal error while publishing: RuntimeError: boom" in p for p in summary.problems)
+    assert summary.failed == ["10.5281/zenodo.200/201"]
+
+
+def test_damaged_manifest_is_a_cache_miss(built):
+    store, _ = built
+    manifest = store.root / ".cache" / "build-manifest.json"
+    data = json.loads(manifest.read_text())
+    for entry in data["versions"].values():
+        entry["built"] = {"unexpected": 1}
+    manifest.write_text(json.dumps(data))
+    summary = build(_options(store))
+    assert (summary.rebuilt, summary.problems) == (3, [])
