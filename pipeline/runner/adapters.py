@@ -22,6 +22,7 @@ from pipeline.runner.axes import NotRunnable
 
 Predict = Callable[[Sequence[np.ndarray]], list[np.ndarray]]
 MAX_BUNDLE_BYTES = 2 * 1024**3
+MAX_BUNDLE_MEMBERS = 10_000
 
 
 class WeightsError(Exception):
@@ -155,6 +156,8 @@ def _keras(entry: dict, source: Path, files: dict, input_ids: list, output_ids: 
 
 def _safe_extract(archive: Path, dest: Path) -> Path:
     with zipfile.ZipFile(archive) as zf:
+        if len(zf.infolist()) > MAX_BUNDLE_MEMBERS:
+            raise WeightsError(f"{archive.name}: more than {MAX_BUNDLE_MEMBERS} members")
         if sum(i.file_size for i in zf.infolist()) > MAX_BUNDLE_BYTES:
             raise WeightsError(f"{archive.name}: unpacked size exceeds {MAX_BUNDLE_BYTES} bytes")
         for info in zf.infolist():

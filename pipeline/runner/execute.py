@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.runner import npy
 from pipeline.runner.adapters import Predict
 from pipeline.runner.axes import axis_ids
 from pipeline.runner.processing import Context, run_ops, with_implicit_steps
@@ -29,18 +30,17 @@ def data_type(tensor: dict[str, Any]) -> str:
 
 
 def load_npy(path: Path, what: str) -> np.ndarray:
-    """A .npy file without pickle, bounded in size."""
+    """A .npy file without pickle, bounded in size; its header may not claim more data than it holds."""
     if path.stat().st_size > MAX_TENSOR_BYTES:
         raise TensorError(f"{what}: {path.name} is larger than {MAX_TENSOR_BYTES} bytes")
     try:
-        with path.open("rb") as f:
-            arr = np.load(f, allow_pickle=False)
-    except ValueError as e:
+        arr = npy.loads(path.read_bytes(), max_bytes=MAX_TENSOR_BYTES)
+    except npy.NpyError as e:
         raise TensorError(f"{what}: {path.name} cannot be read without pickle ({e})") from None
     except Exception as e:
         raise TensorError(f"{what}: {path.name} is not a valid .npy file ({e})") from None
-    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biuf":
-        raise TensorError(f"{what}: {path.name} holds dtype {getattr(arr, 'dtype', '?')}, not numbers")
+    if arr.dtype.kind not in "biuf":
+        raise TensorError(f"{what}: {path.name} holds dtype {arr.dtype}, not numbers")
     return arr
 
 

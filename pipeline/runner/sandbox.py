@@ -32,6 +32,7 @@ class Limits:
     stderr_excerpt: int = 3000
     result_bytes: int = 16 * 1024**2
     block_network: bool = True
+    fence: bool = True  # audit-hook fence: no writes outside the job's folders, no new processes
     threads: int = 2
 
     @classmethod
@@ -88,7 +89,7 @@ def run_isolated(python: str, job: dict[str, Any], limits: Limits) -> dict[str, 
         job_path, result_path = tmpdir / "job.json", tmpdir / "result.json"
         # the worker applies the rlimits itself, first thing: no preexec_fn, which is unsafe when the
         # caller runs tests from several threads (the build stage does)
-        job_path.write_text(json.dumps({**job, "block_network": limits.block_network,
+        job_path.write_text(json.dumps({**job, "block_network": limits.block_network, "fence": limits.fence,
                                         "rlimits": {"memory_bytes": limits.memory_bytes,
                                                     "file_bytes": limits.file_bytes}}, default=str),
                             encoding="utf-8")
@@ -97,8 +98,10 @@ def run_isolated(python: str, job: dict[str, Any], limits: Limits) -> dict[str, 
                str(job_path), str(result_path)]
         timed_out = False
         with out_path.open("wb") as out, err_path.open("wb") as err:
+            # temporary files of model code and frameworks land in the scratch folder it may write to
+            env = {**_child_env(limits), "TMPDIR": str(tmpdir), "PYTHONDONTWRITEBYTECODE": "1"}
             proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=tmpdir,
-                                    env=_child_env(limits), start_new_session=True)
+                                    env=env, start_new_session=True)
             try:
                 proc.wait(timeout=limits.seconds)
             except subprocess.TimeoutExpired:

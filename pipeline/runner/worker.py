@@ -102,12 +102,40 @@ def run_predict(job: dict[str, Any]) -> dict[str, Any]:
     return {"tests": [guarded("predict", predict).to_json()], "env": environment()}
 
 
+FRAMEWORKS = {"torchscript": "torch", "pytorch_state_dict": "torch", "onnx": "onnxruntime",
+              "keras_hdf5": "keras", "keras_v3": "keras", "tensorflow_saved_model_bundle": "tensorflow"}
+
+
+def writable_folders(job: dict[str, Any], result_path: Path) -> set[Path]:
+    """The folders a job may write to: its own scratch folder and the folders of its files."""
+    folders = {result_path.parent, Path.cwd()}
+    for key in ("files", "test_inputs", "test_outputs", "outputs"):
+        folders |= {Path(p).parent for p in (job.get(key) or {}).values()}
+    return folders
+
+
+def fence_model_code(job: dict[str, Any], result_path: Path) -> None:
+    """Import the framework first (its import may legitimately cache files or probe the system),
+    then forbid writes outside the job's folders and new processes for everything that follows."""
+    from pipeline.runner import fence
+
+    framework = FRAMEWORKS.get(job.get("weights_format", ""))
+    if framework:
+        try:
+            __import__(framework)
+        except ImportError:
+            pass  # reported as a failed load by the adapter, with its message
+    fence.install(writable_folders(job, result_path))
+
+
 def main(argv: list[str]) -> int:
     job_path, result_path = Path(argv[0]), Path(argv[1])
     job = json.loads(job_path.read_text(encoding="utf-8"))
     apply_rlimits(job.get("rlimits") or {})
     if job.get("block_network", True):
         block_network()
+    if job.get("fence", True):
+        fence_model_code(job, result_path)
     result = run_predict(job) if job.get("kind") == "predict" else run_job(job)
     tmp = result_path.with_suffix(".part")
     tmp.write_text(json.dumps(result), encoding="utf-8")

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from pipeline.errors import BadInput
+from pipeline.runner import npy
 
 MiB = 1024 * 1024
 MAX_TENSOR_BYTES = 64 * MiB  # previews are for small test tensors; larger ones are skipped
@@ -57,7 +58,7 @@ def _safe(value: Any, index: int) -> str:
 def _load(loaded: Any, source: str) -> np.ndarray:
     data = loaded.root.read_bytes(source, max_bytes=MAX_TENSOR_BYTES)
     try:
-        array = np.load(io.BytesIO(data), allow_pickle=False)
+        array = npy.loads(data, max_bytes=MAX_TENSOR_BYTES)  # checks the header before allocating
     except (ValueError, OSError, EOFError) as e:
         raise BadInput(f"not a readable .npy file ({e})", source=source) from None
     if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf" or array.size == 0:

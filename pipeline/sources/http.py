@@ -14,7 +14,8 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -156,6 +157,23 @@ def fetch_bytes(url: str, *, policy: HttpPolicy | None = None, max_bytes: int | 
             time.sleep(min(policy.backoff * 2 ** (attempt - 1), policy.max_retry_after))
 
 
+def download(url: str, dest: Path, *, policy: HttpPolicy | None = None, max_bytes: int | None = None) -> int:
+    """GET `url` into the file `dest`, streamed (never whole in memory), at most `max_bytes`; its size."""
+    policy = policy or HttpPolicy()
+    limit = policy.max_bytes if max_bytes is None else max_bytes
+    attempt = 0
+    while True:
+        try:
+            with open(dest, "wb") as out:  # a retry starts the file afresh
+                _fetch_once(url, policy, limit, out)
+                return out.tell()
+        except BODY_ERRORS as e:
+            attempt += 1
+            if attempt > policy.retries:
+                raise HttpError(f"failed after {attempt} attempts: {_describe(e)}", source=url) from None
+            time.sleep(min(policy.backoff * 2 ** (attempt - 1), policy.max_retry_after))
+
+
 def fetch_json(url: str, *, policy: HttpPolicy | None = None, max_bytes: int | None = None) -> Any:
     """GET `url` as JSON; a truncated or invalid body is retried, then a clear HttpError."""
     policy = policy or HttpPolicy()
@@ -171,7 +189,7 @@ def fetch_json(url: str, *, policy: HttpPolicy | None = None, max_bytes: int | N
             time.sleep(min(policy.backoff * 2 ** (attempt - 1), policy.max_retry_after))
 
 
-def _fetch_once(url: str, policy: HttpPolicy, limit: int) -> bytes:
+def _fetch_once(url: str, policy: HttpPolicy, limit: int, out: BinaryIO | None = None) -> bytes:
     session = _session(policy)
     current = url
     for _ in range(policy.max_redirects + 1):
@@ -194,11 +212,12 @@ def _fetch_once(url: str, policy: HttpPolicy, limit: int) -> bytes:
             if declared and declared.isdigit() and int(declared) > limit:
                 raise HttpError(f"response of {int(declared)} bytes exceeds the limit of {limit}",
                                 source=url)
-            return _read_bounded(response, limit, url, policy)
+            return _read_bounded(response, limit, url, policy, out)
     raise HttpError(f"more than {policy.max_redirects} redirects", source=url)
 
 
-def _read_bounded(response: requests.Response, limit: int, url: str, policy: HttpPolicy) -> bytes:
+def _read_bounded(response: requests.Response, limit: int, url: str, policy: HttpPolicy,
+                  out: BinaryIO | None = None) -> bytes:
     deadline = time.monotonic() + policy.read_timeout * 4
     chunks: list[bytes] = []
     size = 0
@@ -209,7 +228,10 @@ def _read_bounded(response: requests.Response, limit: int, url: str, policy: Htt
         if time.monotonic() > deadline:
             # A server trickling bytes would otherwise never hit the per-read timeout.
             raise requests.exceptions.Timeout(f"body not received within {policy.read_timeout * 4:.0f} s")
-        chunks.append(chunk)
+        if out is None:
+            chunks.append(chunk)
+        else:
+            out.write(chunk)
     return b"".join(chunks)
 
 

@@ -1,8 +1,8 @@
 """A loopback HTTP server answering the Zenodo records API from a record-set folder.
 
 It lets the very same HTTP client run offline (embedded default, tests, benchmarks) and can
-inject the faults the real API shows: 429 with Retry-After, 500s, stalls, truncated JSON and a
-page size capped below what was asked.
+inject the faults the real API shows: 429 with Retry-After, 500s, stalls, truncated or invalid
+JSON, connections dropped mid-body and a page size capped below what was asked.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ class Faults:
     retry_after: str = "1"
     server_errors: int = 0
     truncated_json: int = 0
+    invalid_json: int = 0  # an HTML error page with status 200, as proxies send
+    dropped: int = 0  # the connection closes after half of the declared body
     stalls: int = 0
     stall_seconds: float = 3.0
     max_page_size: int = MAX_PAGE_SIZE
@@ -143,6 +145,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_json(self, body: bytes) -> None:
         if self.server_state.faults.take("truncated_json"):
             body = body[: len(body) // 2]
+        elif self.server_state.faults.take("invalid_json"):
+            body = b"<html><body>502 Bad Gateway</body></html>"
         self._send(200, body)
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
@@ -152,4 +156,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if status == 200 and self.server_state.faults.take("dropped"):
+            self.wfile.write(body[: len(body) // 2])
+            self.close_connection = True  # the client sees the body end early
+            return
         self.wfile.write(body)

@@ -155,7 +155,7 @@ def check_files(refs: list[FileRef], root: Root, *, remote: bool) -> tuple[list[
 def _check_one(ref: FileRef, root: Root, tensors: dict[str, bytes]) -> list[Issue]:
     try:
         if not root.is_remote(ref.source) and not root.exists(ref.source):
-            return [error(ref.loc, f"file not found: {ref.source}", "file_missing")]
+            return [error(ref.loc, root.why_missing(ref.source), "file_missing")]
         if ref.role == "test_tensor":
             data = root.read_bytes(ref.source, max_bytes=MAX_TENSOR_BYTES)
             tensors[ref.source] = data
@@ -164,7 +164,7 @@ def _check_one(ref: FileRef, root: Root, tensors: dict[str, bytes]) -> list[Issu
             actual = root.sha256(ref.source, max_bytes=MAX_FILE_BYTES)
         else:
             if root.is_remote(ref.source) and not root.exists(ref.source):
-                return [error(ref.loc, f"file not found: {ref.source}", "file_missing")]
+                return [error(ref.loc, root.why_missing(ref.source), "file_missing")]
             return []
     except BadInput as e:
         return [error(ref.loc, e.msg, "file_unreadable")]

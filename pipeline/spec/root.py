@@ -20,10 +20,11 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from pipeline.errors import BadInput
-from pipeline.sources.http import HttpError, HttpPolicy, fetch_bytes
+from pipeline.sources.http import HttpError, HttpPolicy, download, fetch_bytes
 
 MiB = 1024 * 1024
 DEFAULT_FILE_LIMIT = 2048 * MiB
+MAX_ZIP_MEMBERS = 10_000  # a real package has tens of files; millions would exhaust memory while listing
 _CHUNK = 1024 * 1024
 
 
@@ -91,6 +92,12 @@ class Root(ABC):
             return _url_exists(rel, self.policy)
         return self._exists_local(check_relative(rel, source=self.display))
 
+    def why_missing(self, rel: str) -> str:
+        """Why `exists(rel)` is False, in words (a symlink out of the root or a refused URL says so)."""
+        if is_url(rel):
+            return _url_problem(rel, self.policy) or f"file not found: {rel}"
+        return f"file not found: {rel}"
+
     def read_bytes(self, rel: str, *, max_bytes: int) -> bytes:
         """The bytes of `rel`, at most `max_bytes` (BadInput beyond)."""
         if is_url(rel):
@@ -107,7 +114,7 @@ class Root(ABC):
         tmp = dest.with_name(dest.name + ".part")
         try:
             if is_url(rel):
-                tmp.write_bytes(fetch_bytes(rel, policy=self.policy, max_bytes=max_bytes))
+                download(rel, tmp, policy=self.policy, max_bytes=max_bytes)
             else:
                 self._copy_local(check_relative(rel), tmp, max_bytes)
             _verify(tmp, sha256, self.resolve(rel))
@@ -119,7 +126,7 @@ class Root(ABC):
     def sha256(self, rel: str, *, max_bytes: int = DEFAULT_FILE_LIMIT) -> str:
         """Hex sha256 of `rel`'s content."""
         if is_url(rel):
-            return hashlib.sha256(self.read_bytes(rel, max_bytes=max_bytes)).hexdigest()
+            return _url_sha256(rel, self.policy, max_bytes)
         return self._sha256_local(check_relative(rel, source=self.display), max_bytes)
 
     @property
@@ -178,6 +185,15 @@ class FolderRoot(Root):
         except (BadInput, OSError):
             return False
 
+    def why_missing(self, rel: str) -> str:
+        if is_url(rel):
+            return super().why_missing(rel)
+        try:
+            self._inside(check_relative(rel))
+        except BadInput as e:
+            return e.msg
+        return super().why_missing(rel)
+
     def _open(self, rel: str, max_bytes: int):
         path = self._inside(rel)
         if not path.is_file():
@@ -212,9 +228,10 @@ class ZipRoot(Root):
         self.zip_path = Path(zip_path)
         self._display = display or str(self.zip_path)
         try:
+            _check_member_count(self.zip_path, self._display)
             with zipfile.ZipFile(self.zip_path) as zf:
                 self._members = {i.filename: i for i in zf.infolist() if not i.is_dir()}
-        except (zipfile.BadZipFile, OSError, ValueError) as e:
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
             raise BadInput(f"not a readable zip file: {e}", source=self._display) from None
 
     @property
@@ -268,6 +285,18 @@ class ZipRoot(Root):
         return _hash_stream(self._chunks(rel, max_bytes))
 
 
+def _check_member_count(path: Path, display: str) -> None:
+    """Refuse a zip declaring more than MAX_ZIP_MEMBERS entries before zipfile lists them all."""
+    with open(path, "rb") as f:
+        # zipfile's own end-of-central-directory reader (zip64 aware); private but stable for decades
+        end = zipfile._EndRecData(f)  # type: ignore[attr-defined]
+    if end is None:
+        raise BadInput("not a readable zip file: no end of central directory", source=display)
+    count = end[zipfile._ECD_ENTRIES_TOTAL]  # type: ignore[attr-defined]
+    if count > MAX_ZIP_MEMBERS:
+        raise BadInput(f"zip declares {count} members, more than the limit of {MAX_ZIP_MEMBERS}", source=display)
+
+
 class UrlRoot(Root):
     """The parent of an http(s) RDF URL; Zenodo file URLs keep their `/files/<p>/content` form."""
 
@@ -303,20 +332,43 @@ class UrlRoot(Root):
     def _exists_local(self, rel: str) -> bool:
         return _url_exists(self._resolve_local(rel), self.policy)
 
+    def why_missing(self, rel: str) -> str:
+        url = rel if is_url(rel) else self._resolve_local(check_relative(rel))
+        return _url_problem(url, self.policy) or f"file not found: {rel}"
+
     def _read_local(self, rel: str, max_bytes: int) -> bytes:
         return fetch_bytes(self._resolve_local(rel), policy=self.policy, max_bytes=max_bytes)
 
     def _copy_local(self, rel: str, dest: Path, max_bytes: int) -> None:
-        dest.write_bytes(self._read_local(rel, max_bytes))
+        download(self._resolve_local(rel), dest, policy=self.policy, max_bytes=max_bytes)
+
+    def _sha256_local(self, rel: str, max_bytes: int) -> str:
+        return _url_sha256(self._resolve_local(rel), self.policy, max_bytes)
 
 
-def _url_exists(url: str, policy: HttpPolicy) -> bool:
+def _url_sha256(url: str, policy: HttpPolicy, max_bytes: int) -> str:
+    """sha256 of a URL's body, streamed through a temporary file (weights may be gigabytes)."""
+    with tempfile.TemporaryDirectory(prefix="zoo-hash-") as tmp:
+        path = Path(tmp) / "body"
+        download(url, path, policy=policy, max_bytes=max_bytes)
+        with open(path, "rb") as f:
+            return _hash_stream(iter(lambda: f.read(_CHUNK), b""))
+
+
+def _url_problem(url: str, policy: HttpPolicy) -> str | None:
+    """None when `url` can be fetched, else why not (refused address, HTTP status, ...)."""
     try:
         fetch_bytes(url, policy=policy, max_bytes=0)
     except HttpError as e:
         # A body larger than the zero-byte cap proves the file is there.
-        return e.status is None and "limit" in e.msg
-    return True
+        if e.status is None and "limit" in e.msg:
+            return None
+        return f"cannot fetch {url}: {e.msg}"
+    return None
+
+
+def _url_exists(url: str, policy: HttpPolicy) -> bool:
+    return _url_problem(url, policy) is None
 
 
 def temp_zip_root(data: bytes, display: str, policy: HttpPolicy | None = None) -> ZipRoot:

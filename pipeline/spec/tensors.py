@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import io
 import math
 from typing import Any
 
 import numpy as np
 
+from pipeline.runner import npy
 from pipeline.spec.report import Issue, error
 from pipeline.spec.rules_common import as_list
 from pipeline.spec.rules_model05 import axis_id, tensor_id
 
 FLOAT_TYPES = {"float32", "float64"}
 USELESS_RANGE = 1e-4
+MAX_TENSOR_BYTES = 512 * 1024 * 1024  # as pipeline.spec.files reads them
 
 
 def load_npy(raw: bytes) -> np.ndarray:
-    """An array from .npy bytes; never unpickles (ValueError for object arrays or bad files)."""
-    array = np.load(io.BytesIO(raw), allow_pickle=False)
-    if not isinstance(array, np.ndarray):
-        raise ValueError("not a single .npy array")
-    return array
+    """An array from .npy bytes; never unpickles, never allocates more than the file holds (ValueError)."""
+    return npy.loads(raw, max_bytes=MAX_TENSOR_BYTES)
 
 
 def _dtype_ok(declared: Any, array: np.ndarray) -> bool:

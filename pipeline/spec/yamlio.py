@@ -23,10 +23,12 @@ MiB = 1024 * 1024
 MAX_BYTES = 16 * MiB
 MAX_NODES = 1_000_000
 MAX_DEPTH = 100
+PRESCAN_BYTES = 256 * 1024  # larger documents get a cheap event count before the costly compose
 
 _STR, _INT, _FLOAT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
 _BOOL, _NULL, _TIME = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp"
 _MERGE = "tag:yaml.org,2002:merge"
+_SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 
 
 def _reader(pure: bool = False) -> YAML:
@@ -60,8 +62,12 @@ class _Converter:
         if isinstance(node, ScalarNode):
             return self.scalar(node)
         if isinstance(node, SequenceNode):
+            if node.tag != _SEQ:  # e.g. !!python/object/apply: refused, not silently read as a list
+                raise self.fail(f"unsupported YAML tag {node.tag!r}", node)
             return [self.convert(item, depth + 1) for item in node.value]
         if isinstance(node, MappingNode):
+            if node.tag != _MAP:
+                raise self.fail(f"unsupported YAML tag {node.tag!r}", node)
             return self.mapping(node, depth)
         raise self.fail(f"unsupported YAML node {type(node).__name__}", node)
 
@@ -72,12 +78,18 @@ class _Converter:
         if tag == _TIME:
             return node.value  # timestamps stay text; the validator checks their form
         if tag in (_INT, _FLOAT, _BOOL, _NULL):
-            value = {
+            construct = {
                 _INT: self.constructor.construct_yaml_int,
                 _FLOAT: self.constructor.construct_yaml_float,
                 _BOOL: self.constructor.construct_yaml_bool,
                 _NULL: self.constructor.construct_yaml_null,
-            }[tag](node)
+            }[tag]
+            try:
+                value = construct(node)
+            except (ValueError, TypeError, OverflowError):
+                # ruamel's resolver is looser than its constructor (`+_` "is" an int); YAML 1.2's
+                # core schema would read such a scalar as text, so do that
+                return node.value
             if isinstance(value, float) and not math.isfinite(value):
                 return value  # .inf/.nan are legal YAML; schemas decide if they are acceptable
             return value
@@ -143,6 +155,8 @@ def loads(
     """Parse one YAML document safely into plain Python values; BadInput on anything wrong."""
     text = decode(data, source=source, max_bytes=max_bytes)
     yaml = _reader()
+    if len(text) > PRESCAN_BYTES:
+        _count_events(yaml, text, source, max_nodes)
     try:
         node = yaml.compose(text)
     except (YAMLError, RecursionError):
@@ -155,6 +169,17 @@ def loads(
         return converter.convert(node)
     except RecursionError:
         raise BadInput(f"YAML nesting deeper than {max_depth} levels", source=source) from None
+
+
+def _count_events(yaml: YAML, text: str, source: str, max_nodes: int) -> None:
+    """Refuse a document with more than `max_nodes` parse events before composing it: composing
+    costs about 12 µs and a few hundred bytes per node, so a 16 MB `[a,a,...]` would take minutes."""
+    try:
+        for count, _ in enumerate(yaml.parse(text)):
+            if count > max_nodes:
+                raise BadInput(f"YAML has more than {max_nodes} nodes", source=source)
+    except (YAMLError, RecursionError):
+        return  # compose reports malformed documents with a better message
 
 
 def _compose_or_explain(yaml: YAML, text: str, source: str, max_depth: int) -> Any:

@@ -1,0 +1,61 @@
+""".npy reading that trusts nothing in the file: the header is checked before any allocation.
+
+numpy allocates the whole array its header declares before reading the data, so a 100-byte
+file claiming 10^10 elements asks for tens of GB; and object dtypes would unpickle. Both are
+refused here from the header alone. Only numpy is imported: the worker uses this in per-model
+environments.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+from numpy.lib import format as npformat
+
+MAX_HEADER_BYTES = 10_000  # numpy's own default cap on header length
+
+
+class NpyError(ValueError):
+    """A .npy file that is malformed, pickled, or larger than allowed."""
+
+
+def _header(f: io.BufferedIOBase) -> tuple[tuple[int, ...], bool, np.dtype]:
+    try:
+        version = npformat.read_magic(f)
+        if version == (1, 0):
+            return npformat.read_array_header_1_0(f, max_header_size=MAX_HEADER_BYTES)
+        if version in ((2, 0), (3, 0)):
+            return npformat.read_array_header_2_0(f, max_header_size=MAX_HEADER_BYTES)
+    except (ValueError, EOFError, SyntaxError, TypeError) as e:
+        raise NpyError(f"not a valid .npy header ({e})") from None
+    raise NpyError(f"unsupported .npy format version {version}")
+
+
+def declared_bytes(shape: tuple[int, ...], dtype: np.dtype) -> int:
+    """Bytes of data a header declares (exact Python integers, no overflow)."""
+    return math.prod(shape) * dtype.itemsize
+
+
+def loads(raw: bytes, *, max_bytes: int) -> np.ndarray:
+    """An array from .npy bytes: no pickle, the data really present, at most `max_bytes` of it."""
+    f = io.BytesIO(raw)
+    shape, _, dtype = _header(f)
+    if any(d < 0 for d in shape):
+        raise NpyError(f"not a valid .npy header (negative dimension in shape {shape})")
+    if dtype.hasobject:
+        raise NpyError(f"dtype {dtype} holds Python objects (would need pickle)")
+    need = declared_bytes(shape, dtype)
+    if need > max_bytes:
+        raise NpyError(f"header declares shape {shape} of {dtype} = {need} bytes, more than the limit of {max_bytes}")
+    have = len(raw) - f.tell()
+    if have < need:
+        raise NpyError(f"header declares shape {shape} of {dtype} = {need} bytes, but the file holds only {have}")
+    try:
+        array = np.load(io.BytesIO(raw), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise NpyError(str(e)) from None
+    if not isinstance(array, np.ndarray):
+        raise NpyError("not a single .npy array")
+    return array

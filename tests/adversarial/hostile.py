@@ -1,0 +1,132 @@
+"""Builders of hostile inputs for the adversarial suite: generated at test time, never committed."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import threading
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from numpy.lib import format as npformat
+
+from pipeline.spec import yamlio
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+DATASET = EXAMPLES / "resources" / "nuclei-dataset"
+MODEL = EXAMPLES / "models" / "nuclei-boundary-2d"
+MiB = 1024 * 1024
+XSS = ("<script>alert('xss')</script><img src=x onerror=\"alert('img')\">"
+       "<svg onload=\"alert('svg')\"></svg><a href=\"javascript:alert('href')\">x</a>")
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_yaml(path: Path) -> dict:
+    return yamlio.loads(path.read_bytes(), source=str(path))
+
+
+def write_yaml(path: Path, data: dict) -> Path:
+    path.write_text(yamlio.dumps(data), encoding="utf-8")
+    return path
+
+
+def dataset_copy(tmp: Path, **changes) -> Path:
+    """A copy of the example dataset folder whose rdf.yaml has `changes` applied; returns the folder."""
+    folder = tmp / "dataset"
+    shutil.copytree(DATASET, folder)
+    write_yaml(folder / "rdf.yaml", {**read_yaml(DATASET / "rdf.yaml"), **changes})
+    return folder
+
+
+def model_copy(tmp: Path, formats: tuple[str, ...] = ("pytorch_state_dict",), edit: Callable | None = None) -> Path:
+    """A copy of the 2D example model (0.5) reduced to `formats`, `edit(rdf, folder)` applied."""
+    folder = tmp / "model"
+    shutil.copytree(MODEL, folder)
+    rdf = read_yaml(MODEL / "rdf.yaml")
+    rdf["weights"] = {f: {k: v for k, v in rdf["weights"][f].items() if k != "parent"} for f in formats}
+    if edit:
+        edit(rdf, folder)
+    write_yaml(folder / "rdf.yaml", rdf)
+    return folder
+
+
+def npy_header(shape: tuple, descr: object = "<f4", version: tuple = (1, 0)) -> bytes:
+    out = io.BytesIO()
+    header = {"descr": descr, "fortran_order": False, "shape": shape}
+    (npformat.write_array_header_1_0 if version == (1, 0) else npformat.write_array_header_2_0)(out, header)
+    return out.getvalue()
+
+
+def npy_bytes(array: np.ndarray, allow_pickle: bool = False) -> bytes:
+    out = io.BytesIO()
+    np.save(out, array, allow_pickle=allow_pickle)
+    return out.getvalue()
+
+
+def zip_with(path: Path, members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    with zipfile.ZipFile(path, "w", compression) as zf:
+        for name, data in members.items():
+            zf.writestr(zipfile.ZipInfo(name) if name.startswith("/") or ".." in name else name, data,
+                        compress_type=compression)
+    return path
+
+
+def lie_about_size(path: Path, member: str, declared: int) -> None:
+    """Rewrite the uncompressed size a zip declares for `member` (local header and central directory)."""
+    data = bytearray(path.read_bytes())
+    name = member.encode()
+    for signature, name_at, size_at in ((b"PK\x03\x04", 30, 22), (b"PK\x01\x02", 46, 24)):
+        start = 0
+        while (at := data.find(signature, start)) >= 0:
+            if data[at + name_at: at + name_at + len(name)] == name:
+                data[at + size_at: at + size_at + 4] = declared.to_bytes(4, "little")
+            start = at + 4
+    path.write_bytes(bytes(data))
+
+
+class Server:
+    """A loopback HTTP server: `routes[path] = (status, headers, body)` or a callable(handler)."""
+
+    def __init__(self):
+        self.routes: dict[str, object] = {}
+        self.hits: list[str] = []
+        state = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                state.hits.append(self.path)
+                route = state.routes.get(self.path.split("?")[0])
+                if callable(route):
+                    return route(self)
+                status, headers, body = route or (404, {}, b"not found")
+                self.send_response(status)
+                for k, v in {"Content-Length": str(len(body)), **headers}.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self) -> "Server":
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -1,0 +1,147 @@
+"""The GitHub backend failing mid-way through `propose`, at every request of a run in turn.
+
+Two ways to fail at request k: GitHub answers 500 without acting, or GitHub acts and the answer is
+lost (the connection drops). After each, a healthy rerun must leave exactly one PR per resource
+with the right change, and a further rerun must write nothing: no second PR, no lost change.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+
+from pipeline.contribute import propose
+from pipeline.contribute.github import GitHubBackend
+from pipeline.errors import ExternalToolFailed
+from pipeline.store import Resource, Store, Version
+
+from hostile import DATASET, REPO
+
+_spec = importlib.util.spec_from_file_location("contribute_fakes", REPO / "tests" / "contribute" / "conftest.py")
+_fakes = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_fakes)
+FakeGitHub = _fakes.FakeGitHub
+RESOURCES = ("10.5281/zenodo.1", "10.5281/zenodo.2")
+
+
+class FaultyGitHub:
+    """FakeGitHub behind a loopback server that fails request number `fail_at` (1-based) in `mode`."""
+
+    def __init__(self):
+        self.fake = FakeGitHub()
+        self.fail_at: int | None = None
+        self.mode = "error"
+        self.count = 0
+        self.fired = 0
+        state = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else each keep-alive answer waits ~40 ms for a delayed ACK
+
+            def log_message(self, *args):
+                pass
+
+            def _serve(self):
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length)) if length else None
+                with state.fake.lock:
+                    state.count += 1
+                    failing = state.count == state.fail_at
+                    state.fired += failing
+                    if failing and state.mode == "error":
+                        status, data = 500, {"message": "Server Error"}
+                    else:
+                        status, data = state.fake.handle(self.command, unquote(parts.path),
+                                                         parse_qs(parts.query), body)
+                if failing and state.mode == "lost":
+                    self.close_connection = True  # acted upon, but the answer never arrives
+                    return
+                raw = json.dumps(data).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            do_GET = do_POST = do_PATCH = do_PUT = _serve
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.fake.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def backend(self) -> GitHubBackend:
+        return GitHubBackend("owner/repo", "token", api_url=self.fake.base, store_prefix="collection", polite=False)
+
+
+def _store(tmp_path: Path) -> Store:
+    store = Store(tmp_path / "collection")
+    for n, rid in enumerate(RESOURCES, 1):
+        version = Version(version_id=str(n), rdf_source=str(DATASET / "rdf.yaml"), rdf_sha256="0" * 64,
+                          created=f"2024-01-0{n}T00:00:00Z", doi=f"10.5281/zenodo.{n}", name="Tiny Nuclei")
+        store.put(Resource(id=rid, type="dataset", source="zenodo", nickname=f"calm-cat-{n}", name="Tiny Nuclei",
+                           versions=[version]))
+    return store
+
+
+def _state(fake: FakeGitHub) -> tuple:
+    """What a maintainer sees: PRs per branch (state, title) and every branch's files."""
+    pulls = sorted((p["head"]["ref"], p["state"], p["title"]) for p in fake.pulls)
+    files = {name: dict(b["files"]) for name, b in fake.branches.items()}
+    return pulls, files
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    """The requests of a fault-free run and what it leaves on GitHub."""
+    server = FaultyGitHub()
+    try:
+        store = _store(tmp_path_factory.mktemp("clean"))
+        assert propose(store.root, server.backend(), 10).ok
+        return server.count, _state(server.fake)
+    finally:
+        server.close()
+
+
+def _crash_points() -> list[tuple[str, int]]:
+    # A clean run of two resources takes 15 requests (counted by the `clean` fixture, asserted below).
+    return [(mode, k) for mode in ("error", "lost") for k in range(1, 16)]
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("mode, fail_at", _crash_points())
+def test_github_failing_at_any_request_then_rerun(tmp_path, clean, mode, fail_at):
+    requests, expected = clean
+    assert requests == 15
+    server = FaultyGitHub()
+    try:
+        store = _store(tmp_path)
+        server.fail_at, server.mode = fail_at, mode
+        try:
+            first = propose(store.root, server.backend(), 10)
+            assert first.ok or first.failed  # a failure is reported per resource, never raised
+        except ExternalToolFailed:
+            assert fail_at == 1  # only opening the repository itself may fail the whole run
+        assert server.fired == 1
+        server.fail_at = None
+        second = propose(store.root, server.backend(), 10)
+        assert second.ok, second.format_text()
+        assert _state(server.fake) == expected
+        writes = server.count
+        third = propose(store.root, server.backend(), 10)
+        assert sorted(third.unchanged) == sorted(RESOURCES)
+        assert [line for line in server.fake.log[writes:] if not line.startswith("GET")] == []
+    finally:
+        server.close()
