@@ -28,7 +28,7 @@ from pipeline.errors import BadInput
 from pipeline.sources.http import HttpPolicy
 from pipeline.spec import LoadedRdf
 from pipeline.store import Store
-from pipeline.store.model import data_digest
+from pipeline.store.model import data_digest, rdf_location
 from pipeline.store.nicknames import duplicates
 
 MANIFEST_VERSION = 1
@@ -232,7 +232,7 @@ def _load_and_validate(target: _Target, options: BuildOptions) -> None:
     try:
         if not isinstance(source, str):
             raise BadInput("the store names no rdf_source", source=target.name)
-        loaded = load_rdf(source, policy=options.policy)
+        loaded = load_rdf(rdf_location(options.store, source), policy=options.policy)
     except BadInput as e:
         target.load_error = f"RDF could not be loaded (moved or vanished upstream?): {e}"
         return

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pipeline.contribute.backend import marker
 from pipeline.errors import BadInput
 from pipeline.store import Resource, Version
+from pipeline.store.model import rdf_location
 
 MAX_REPORT_CHARS = 20_000
 MAX_BODY_REPORTS = 50_000  # GitHub refuses PR bodies over 65,536 characters
@@ -50,14 +53,14 @@ def body(resource: Resource, versions: list[Version], digest: str, reports: dict
     return "\n".join(lines) + "\n"
 
 
-def validation_report(version: Version) -> str:
+def validation_report(version: Version, store_root: Path) -> str:
     """The format library's report for one stored version (overlay and overrides applied)."""
     try:
         from pipeline.spec import LoadedRdf, load_rdf, validate
     except (ImportError, AttributeError):
         return "validation unavailable: the format library is not installed"
     try:
-        loaded = load_rdf(version.rdf_source)
+        loaded = load_rdf(rdf_location(store_root, version.rdf_source))
     except BadInput as e:
         return f"failed: {e}"
     data = dict(loaded.data)

@@ -90,7 +90,7 @@ def _propose_one(store: Store, resource: Resource, backend: Backend, summary: Pr
         return budget
     if progress:
         progress(f"propose {resource.id}")
-    reports = {v.version_id: text.validation_report(v) for v in pending}
+    reports = {v.version_id: text.validation_report(v, store.root) for v in pending}
     pr_body = text.body(resource, pending, digest, reports)
     pr_path = getattr(backend, "pr_path", None)
     if pr_path is not None:

@@ -121,7 +121,7 @@ def _store_entry(partner: Partner, store: Store, rid: str, entry: Entry, taken: 
         # An inline entry has no file of its own: the resolved description is kept in the store.
         rdf_path = store.path(rid).parent / "rdf.yaml"
         store.write_file(rdf_path, yaml.dumps(data).encode())
-        rdf_source, overlay = str(rdf_path.resolve()), None
+        rdf_source, overlay = f"{rid}/rdf.yaml", None  # relative: resolved against the store root
     version = Version(
         version_id=version_id, rdf_source=rdf_source, rdf_sha256=digest, status="accepted" if accept else "pending",
         created=(old.created if old else "") or _created(data), name=str(data.get("name") or ""),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,15 @@ from pipeline.errors import BadInput
 
 RESOURCE_STATUSES = ("accepted", "blocked")
 VERSION_STATUSES = ("accepted", "blocked", "deleted", "pending")
+def rdf_location(store_root: "os.PathLike[str] | str", rdf_source: str) -> str:
+    """Where to load a version's RDF from: URLs and absolute paths as they are; a relative path
+    names a file kept inside the store (a partner entry without a file of its own), so a
+    committed store stays valid wherever it is checked out."""
+    if rdf_source.startswith(("http://", "https://")) or os.path.isabs(rdf_source):
+        return rdf_source
+    return os.path.join(os.fspath(store_root), rdf_source)
+
+
 def data_digest(data: dict[str, Any]) -> str:
     """sha256 of a resolved description as canonical JSON: the `rdf_sha256` of a partner entry,
     whose published form is its own RDF with the collection's overlay, not a file's bytes."""

@@ -32,10 +32,11 @@ def test_record_set_generator_is_deterministic(tmp_path):
 
 def test_every_harvested_example_version_validates_with_file_checks(tmp_path):
     from pipeline.spec import validate
+    from pipeline.store.model import rdf_location
 
     summary = harvest("examples/zenodo", Path("examples/partners"), tmp_path)
     assert summary.ok and all(not s.invalid for s in summary.sources)
-    reports = {(r.id, v.version_id): validate(v.rdf_source, io=True) for r in Store(tmp_path).resources()
-               for v in r.versions}
+    reports = {(r.id, v.version_id): validate(rdf_location(tmp_path, v.rdf_source), io=True)
+               for r in Store(tmp_path).resources() for v in r.versions}
     assert len(reports) >= 12
     assert {k: rep.format_text() for k, rep in reports.items() if rep.status != "passed"} == {}

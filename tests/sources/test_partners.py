@@ -66,8 +66,10 @@ def test_entries_become_prefixed_resources(partners, tmp_path):
     # The collection contributes maintainers the entry's own RDF lacks.
     assert version.partner_overlay["maintainers"] == [{"name": "Pixel Lab Team", "github_user": "pixel-lab"}]
     inline = store.get("pixel-lab/live-trainer").versions[0]
-    assert inline.version_id == "0.1.0" and Path(inline.rdf_source).parent == tmp_path / "store/pixel-lab/live-trainer"
-    assert "source: https://example.org/pixel-lab/live-trainer" in Path(inline.rdf_source).read_text()
+    # kept inside the store and named relative to it, so a committed store works anywhere
+    assert inline.version_id == "0.1.0" and inline.rdf_source == "pixel-lab/live-trainer/rdf.yaml"
+    assert (tmp_path / "store" / inline.rdf_source).is_file()
+    assert "source: https://example.org/pixel-lab/live-trainer" in (tmp_path / "store" / inline.rdf_source).read_text()
 
 
 def test_unchanged_collection_is_skipped_by_hash(partners, tmp_path):
