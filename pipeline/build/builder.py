@@ -304,6 +304,7 @@ def _publish(target: _Target, options: BuildOptions, cache: JsonCache,
         summary.problems.append(f"{target.name}: {target.load_error}")
     result = cache.get(target.test_key) if target.test_key else None
     if result is not None:
+        # the runner ships with the pipeline, so its results carry the pipeline's version
         our_tests += [{"tool_version": __version__, **t} for t in result.get("tests", [])]
     test_summary = summaries.compose(
         resource_id=target.resource["id"], version_id=target.version["version_id"],

@@ -80,7 +80,8 @@ def publish_version(loaded: LoadedRdf, rdf: dict[str, Any], site: Path, folder: 
 
     out = Published()
     target = site / folder
-    for ref in referenced_files(loaded.data):
+    refs = referenced_files(loaded.data)
+    for ref in refs:
         if is_url(ref.source) or not _servable(ref.source):
             continue
         try:
@@ -93,7 +94,7 @@ def publish_version(loaded: LoadedRdf, rdf: dict[str, Any], site: Path, folder: 
             continue  # the same file named in two places
         write_if_changed(target / "files" / rel, data)
         out.files.append(f"{folder}/files/{rel}")
-    _rebase_local_refs(rdf, loaded)
+    _rebase_local_refs(rdf, loaded, refs)
     for index, cover in enumerate(_covers(loaded.data)):
         try:
             thumb = make_thumbnail(loaded.root.read_bytes(cover, max_bytes=20 * MiB), source=cover)
@@ -126,12 +127,10 @@ def _covers(data: dict[str, Any]) -> list[str]:
     return sources
 
 
-def _rebase_local_refs(rdf: dict[str, Any], loaded: LoadedRdf) -> None:
+def _rebase_local_refs(rdf: dict[str, Any], loaded: LoadedRdf, refs: list[Any]) -> None:
     """Point the published RDF's local references at the copies under `files/`; a remote
     root's relative references become absolute URLs."""
-    from pipeline.spec import referenced_files
-
-    for ref in referenced_files(loaded.data):
+    for ref in refs:
         if is_url(ref.source) or not (_is_remote_root(loaded) or _servable(ref.source)):
             continue
         try:
