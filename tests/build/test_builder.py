@@ -7,6 +7,8 @@ import zipfile
 
 import pytest
 
+import pipeline
+
 from pipeline.build.builder import BuildOptions, build
 from pipeline.spec import yamlio
 
@@ -140,6 +142,7 @@ def test_model_tests_run_once_and_are_cached(store):
     names = {(t["weights_format"], t["name"], t["status"]) for t in good["tests"]["pipeline"][1:]}
     assert ("onnx", "reproduce test outputs", "passed") in names
     assert all(t["env"]["python"] for t in good["tests"]["pipeline"][1:])
+    assert {t["tool_version"] for t in good["tests"]["pipeline"]} == {pipeline.__version__}
     bad = json.loads((store.root / "site/rdfs/10.5281/zenodo.400/401/test_summary.json").read_text())
     assert (bad["status"]["runs"], bad["status"]["reproduces"], bad["status"]["overall"]) == (True, False, "failed")
     assert build(_options(store, run_tests=True)).tests_run == 0
