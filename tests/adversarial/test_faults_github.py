@@ -8,11 +8,7 @@ with the right change, and a further rerun must write nothing: no second PR, no 
 from __future__ import annotations
 
 import importlib.util
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
@@ -39,44 +35,14 @@ class FaultyGitHub:
         self.mode = "error"
         self.count = 0
         self.fired = 0
-        state = self
+        self.httpd = _fakes.serve_fake(self.fake, self._fault)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # else each keep-alive answer waits ~40 ms for a delayed ACK
-
-            def log_message(self, *args):
-                pass
-
-            def _serve(self):
-                parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length)) if length else None
-                with state.fake.lock:
-                    state.count += 1
-                    failing = state.count == state.fail_at
-                    state.fired += failing
-                    if failing and state.mode == "error":
-                        status, data = 500, {"message": "Server Error"}
-                    else:
-                        status, data = state.fake.handle(self.command, unquote(parts.path),
-                                                         parse_qs(parts.query), body)
-                if failing and state.mode == "lost":
-                    self.close_connection = True  # acted upon, but the answer never arrives
-                    return
-                raw = json.dumps(data).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            do_GET = do_POST = do_PATCH = do_PUT = _serve
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.fake.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+    def _fault(self):
+        self.count += 1
+        if self.count != self.fail_at:
+            return None
+        self.fired += 1
+        return (500, {"message": "Server Error"}) if self.mode == "error" else _fakes.LOST
 
     def close(self) -> None:
         self.httpd.shutdown()

@@ -124,12 +124,16 @@ class FakeGitHub:
                 "url": f"{self.base}/repos/owner/repo/contents/{path}"}
 
 
-@pytest.fixture
-def github_server():
-    fake = FakeGitHub()
+LOST = object()  # a fault hook's answer: GitHub acted, but the answer never arrives
+
+
+def serve_fake(fake: "FakeGitHub", fault=None) -> ThreadingHTTPServer:
+    """Serve `fake` on a loopback port (setting `fake.base`). `fault()`, called under the fake's lock
+    before each request, may return `(status, data)` to answer instead of acting, or LOST."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # else each keep-alive answer waits ~40 ms for a delayed ACK
 
         def log_message(self, *args):
             pass
@@ -139,7 +143,14 @@ def github_server():
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length)) if length else None
             with fake.lock:
-                status, data = fake.handle(self.command, unquote(parts.path), parse_qs(parts.query), body)
+                injected = fault() if fault else None
+                if injected is None or injected is LOST:
+                    status, data = fake.handle(self.command, unquote(parts.path), parse_qs(parts.query), body)
+                else:
+                    status, data = injected
+            if injected is LOST:
+                self.close_connection = True
+                return
             raw = json.dumps(data).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -153,6 +164,13 @@ def github_server():
     httpd.daemon_threads = True
     fake.base = f"http://127.0.0.1:{httpd.server_address[1]}"
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+@pytest.fixture
+def github_server():
+    fake = FakeGitHub()
+    httpd = serve_fake(fake)
     yield fake
     httpd.shutdown()
     httpd.server_close()
