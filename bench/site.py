@@ -37,7 +37,10 @@ WORDS = ("nuclei cell membrane mitochondria tissue neuron organoid embryo bacter
 ADJECTIVES = "agile brave calm daring eager fancy gentle happy jolly keen lively mighty noble".split()
 ANIMALS = "otter gopher falcon lynx badger heron koala lemur marten newt ocelot panda quail".split()
 TOOLS = ("macro-kit", "pixel-lab", "ilastik", "deepimagej")
-QUERIES = ("nuclei", "zebrafish denoising", "brave-otter-17", "membrane 3d", "organoid", "cellpose")
+# specific queries, and broad one-word ones that match 15-30% of the collection
+QUERIES = ("nuclei", "zebrafish denoising", "brave-otter-17", "membrane 3d", "organoid", "cellpose",
+           "segmentation", "cell")
+TYPED = ("nuclei", "membrane 3d")  # typed a key at a time, 120 ms apart
 
 
 def _cover() -> bytes:
@@ -112,6 +115,18 @@ def timed_builds(site: Path) -> dict[str, float]:
             "pages_written_cold": cold.pages_written, "noop_pages_written": noop.pages_written}
 
 
+def _wait_until_settled(page, timeout_s: float = 30.0) -> None:
+    """Results are on screen and no keystroke came for 300 ms (the page's CSP forbids
+    wait_for_function's string evaluation, so this polls)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if page.evaluate("document.getElementById('search-status').textContent.includes('result')"
+                         " && performance.now() - window.__start > 300"):
+            return
+        page.wait_for_timeout(50)
+    raise TimeoutError("no results within the time limit")
+
+
 def browser_figures(site: Path) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
@@ -140,7 +155,7 @@ def browser_figures(site: Path) -> dict[str, float]:
             new MutationObserver(() => window.__t.push(performance.now() - window.__start))
               .observe(document.getElementById('search-status'), {childList: true, characterData: true, subtree: true});
         }""")
-        timings = []
+        timings, per_query = [], {}
         for index, query in enumerate(QUERIES * 3):
             page.wait_for_timeout(400)  # a person reads the results before typing the next query
             page.evaluate("document.getElementById('search-status').textContent = ''")
@@ -148,8 +163,30 @@ def browser_figures(site: Path) -> dict[str, float]:
             page.fill("#q", query if index % 2 == 0 else query + " ")  # a changed value fires input
             page.locator("#search-status", has_text="result").wait_for(timeout=30000)
             timings.append(page.evaluate("window.__t[window.__t.length - 1]"))
+            per_query.setdefault(query, []).append(timings[-1])
             if index == 0:
                 first = list(sizes)
+        # with a facet ticked, the table and Pagefind answer together
+        page.locator("#facets > summary").click()
+        page.locator('fieldset[data-facet="type"] input[value="model"]').check()
+        page.locator("#search-status", has_text="result").wait_for(timeout=30000)
+        faceted = []
+        for index, query in enumerate(QUERIES * 2):
+            page.wait_for_timeout(400)
+            page.evaluate("document.getElementById('search-status').textContent = ''")
+            page.evaluate("window.__t = []")
+            page.fill("#q", query if index % 2 == 0 else query + " ")
+            page.locator("#search-status", has_text="result").wait_for(timeout=30000)
+            faceted.append(page.evaluate("window.__t[window.__t.length - 1]"))
+        typed = []
+        for query in TYPED * 3:
+            page.fill("#q", "")
+            page.wait_for_timeout(400)
+            page.evaluate("document.getElementById('search-status').textContent = ''")
+            page.evaluate("window.__t = []")
+            page.type("#q", query, delay=120)
+            _wait_until_settled(page)
+            typed.append(page.evaluate("window.__t[window.__t.length - 1]"))
         browser.close()
     server.shutdown()
     return {
@@ -160,6 +197,10 @@ def browser_figures(site: Path) -> dict[str, float]:
         "first_search_ms": round(timings[0], 1),
         "warm_search_ms_median": round(statistics.median(timings[1:]), 1),
         "warm_search_ms_max": round(max(timings[1:]), 1),
+        "warm_search_ms_median_by_query": {q: round(statistics.median(t[1:] if q == QUERIES[0] else t), 1)
+                                           for q, t in per_query.items()},
+        "faceted_search_ms_median": round(statistics.median(faceted), 1),
+        "typed_last_key_to_results_ms_median": round(statistics.median(typed), 1),
     }
 
 
@@ -167,16 +208,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, default=None, help="build here and keep it (default: a temp dir)")
+    parser.add_argument("--browser-only", action="store_true", help="measure the site already built in --keep")
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="zoo-site-bench-"))
     site = base / "site"
-    shutil.rmtree(site, ignore_errors=True)
-    site.mkdir(parents=True)
-    t0 = time.perf_counter()
-    generate(site, args.n)
-    figures = {"resources": args.n, "generate_s": round(time.perf_counter() - t0, 2)}
-    figures.update(timed_builds(site))
-    print(json.dumps(figures), flush=True)
+    figures: dict = {"resources": args.n}
+    if not (args.browser_only and args.keep):
+        shutil.rmtree(site, ignore_errors=True)
+        site.mkdir(parents=True)
+        t0 = time.perf_counter()
+        generate(site, args.n)
+        figures["generate_s"] = round(time.perf_counter() - t0, 2)
+        figures.update(timed_builds(site))
+        print(json.dumps(figures), flush=True)
     figures.update(browser_figures(site))
     print(json.dumps(figures, indent=2))
     if args.keep is None:

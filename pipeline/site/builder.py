@@ -25,7 +25,8 @@ from pipeline.site import search, shared_pages
 from pipeline.site.pages import page_context, read_summary
 from pipeline.site.render import Renderer
 from pipeline.site.urls import href, resource_page, root_of, version_page
-from pipeline.site.views import card, text
+from pipeline.site.facets import SearchEntry
+from pipeline.site.views import card, default_order, facet_record, text
 
 MANIFEST = ".zoo-site.json"
 MAX_COLLECTION = 512 * 1024 * 1024
@@ -53,6 +54,7 @@ class SiteSummary:
     pages_written: int = 0
     removed: int = 0
     search_indexed: bool = False
+    search_tool: str = ""
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
 
@@ -66,7 +68,7 @@ class SiteSummary:
     def format_text(self) -> str:
         lines = [f"resources: {self.resources} ({self.rendered} rendered, {self.unchanged} unchanged); "
                  f"{self.pages_written} files written, {self.removed} removed, search index "
-                 f"{'rebuilt' if self.search_indexed else 'unchanged'}, {self.seconds:.1f} s"]
+                 f"{f'rebuilt ({self.search_tool})' if self.search_indexed else 'unchanged'}, {self.seconds:.1f} s"]
         return "\n".join(lines + [f"problem: {p}" for p in self.problems])
 
 
@@ -178,8 +180,10 @@ def build_site(options: SiteOptions) -> SiteSummary:
     old = manifest.get("resources", {}) if manifest.get("version") == __version__ else {}
     created = shared_pages.version_dates(site)
     new: dict[str, Any] = {}
+    # partner names show on every badge and in the "runs in" facet
+    fingerprint = _digest([renderer.fingerprint, renderer.partners])
     for entry in entries:
-        key = _resource_key(site, entry, _related_names(entry, by_id), renderer.fingerprint)
+        key = _resource_key(site, entry, _related_names(entry, by_id), fingerprint)
         previous = old.get(entry["id"])
         if previous and previous.get("key") == key and all((site / p).is_file() for p in previous["pages"]):
             new[entry["id"]] = previous
@@ -197,13 +201,22 @@ def build_site(options: SiteOptions) -> SiteSummary:
     shared, shared_key = _shared(renderer, manifest, entries, created)
     summary.removed = _remove_stale(site, old, new, manifest.get("shared", []), shared)
     if options.search and (summary.rendered or summary.removed or set(old) != set(new)
-                           or not (site / search.BUNDLE / "pagefind.js").is_file()):
-        search.write_index(site, [p for rid, e in new.items() for p in e["pages"] if p == resource_page(rid)])
+                           or not search.is_complete(site)):
+        summary.search_tool = search.write_index(
+            site, _search_entries(default_order([e for e in entries if e["id"] in new]), renderer.partners))
         summary.search_indexed = True
     write_if_changed(site / MANIFEST, json_bytes({"version": __version__, "resources": new, "shared": sorted(shared),
                                                   "shared_key": shared_key}))
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+def _search_entries(ordered: list[dict[str, Any]], partners: dict[str, dict[str, Any]]) -> list[SearchEntry]:
+    entries = []
+    for entry in ordered:
+        record = facet_record(entry, partners)
+        entries.append(SearchEntry(page=resource_page(entry["id"]), facets=record["facets"], sort=record["sort"]))
+    return entries
 
 
 def _shared(renderer: Renderer, manifest: dict[str, Any], entries: list[dict[str, Any]],

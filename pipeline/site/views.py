@@ -114,7 +114,7 @@ def rank_key(entry: dict[str, Any]) -> str:
 
 
 def search_record(entry: dict[str, Any], partners: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """What Pagefind indexes for one entry: extra searchable text, card fields, facets, sorts."""
+    """What Pagefind indexes for one entry: extra searchable text and the card fields."""
     c = card(entry, partners)
     authors = [text(a.get("name"), 200) for a in entry.get("authors", []) if isinstance(a, dict)] \
         if isinstance(entry.get("authors"), list) else []
@@ -127,10 +127,24 @@ def search_record(entry: dict[str, Any], partners: dict[str, dict[str, Any]]) ->
             "tags": "|".join(t for t, _ in c["tags"]), "status": c["status"],
             "badges": "|".join(f"{tool}~{label}~{state}" for tool, label, state in c["badges"]),
         },
-        "filters": {
-            "type": [c["type"]], "tag": entry_tags(entry)[:50], "license": [c["license"] or "unknown"],
-            "tool": tools_running(entry), "status": [c["status"]],
-            "weights": str_list(entry.get("weights_formats")),
+    }
+
+
+STATUS_LABELS = {"valid-format": "format valid, not run"}
+MAX_FACET_TAGS = 50
+
+
+def facet_record(entry: dict[str, Any], partners: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """One entry's facet values (value -> label) and sort keys, for the search page's filters."""
+    c = card(entry, partners)
+    return {
+        "facets": {
+            "type": {c["type"]: TYPE_LABELS.get(c["type"], c["type"]).removesuffix("s")},
+            "tag": {t: t for t in entry_tags(entry)[:MAX_FACET_TAGS]},
+            "license": {c["license"] or "unknown": c["license"] or "unknown"},
+            "tool": {t: tool_label(t, partners) for t in tools_running(entry)},
+            "status": {c["status"]: STATUS_LABELS.get(c["status"], c["status"])},
+            "weights": {w: w for w in str_list(entry.get("weights_formats"))},
         },
-        "sort": {"name": c["name"].lower(), "created": c["created"] or "0000", "rank": rank_key(entry)},
+        "sort": {"name": c["name"].lower(), "created": c["created"]},
     }

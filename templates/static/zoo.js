@@ -4,10 +4,8 @@
 "use strict";
 
 (function () {
-  const FACETS = [
-    ["type", "Type"], ["tag", "Tags"], ["license", "License"],
-    ["tool", "Runs in (partner tool)"], ["status", "Test status"], ["weights", "Weight format"],
-  ];
+  // URL parameters naming facets (the facet table, pipeline/site/facets.py, has their labels)
+  const FACETS = ["type", "tag", "license", "tool", "status", "weights"];
   const MAX_VALUES = 15;
   const PAGE = 24;
   const FIRST = 4;  // one row of cards: what a 1280x900 screen shows under the search box
@@ -33,7 +31,7 @@
   function readState() {
     const params = new URLSearchParams(location.search);
     const state = { q: params.get("q") || "", sort: params.get("sort") || "", filters: {} };
-    for (const [name] of FACETS) {
+    for (const name of FACETS) {
       const values = params.getAll(name).filter(Boolean);
       if (values.length) state.filters[name] = values;
     }
@@ -44,7 +42,7 @@
     const params = new URLSearchParams();
     if (state.q) params.set("q", state.q);
     if (state.sort) params.set("sort", state.sort);
-    for (const [name] of FACETS) for (const v of state.filters[name] || []) params.append(name, v);
+    for (const name of FACETS) for (const v of state.filters[name] || []) params.append(name, v);
     const query = params.toString();
     history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
   }
@@ -115,6 +113,86 @@
     return tag.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "tag";
   }
 
+  // The search engine: Pagefind finds the pages that match the words typed; the facet table
+  // (written next to the index at build time, one row per resource in the recommended order)
+  // answers filters, facet counts and sort orders, which Pagefind would answer far more slowly.
+  async function openEngine(base) {
+    const opening = (async () => {
+      const pf = await import(new URL("pagefind/pagefind.js", base).href);
+      // Pagefind's web worker keeps every result it returned until this page's garbage collector
+      // lets go of it; in a session of broad queries its searches slowed from 40 ms to over a
+      // second. On this thread they stay at 10-70 ms at 10,000 resources.
+      await pf.options({ baseUrl: base.pathname, noWorker: true });
+      await pf.init();
+      return pf;
+    })();
+    const reading = fetch(new URL("pagefind/zoo-facets.json", base).href, { cache: "no-cache" }).then((r) => {
+      if (!r.ok) throw new Error("facet table: HTTP " + r.status);
+      return r.json();
+    });
+    const [pf, table] = await Promise.all([opening, reading]);
+    const facets = table.facets.map((f) => Object.assign({}, f, {
+      index: new Map(f.values.map(([value], i) => [value, i])),
+    }));
+    return {
+      pf: pf, ids: table.ids, rowOf: new Map(table.ids.map((id, row) => [id, row])), facets: facets,
+      sorts: table.sorts, size: table.ids.length, records: new Map(),
+    };
+  }
+
+  const SIGNATURE = "pagefind_dcd";
+
+  // A card's fields: the record Pagefind wrote for the page (gzip of a signature and JSON), the
+  // same file its own result.data() reads; any row can be drawn this way, with or without a query.
+  function record(engine, base, row) {
+    if (!engine.records.has(row)) {
+      const loading = (async () => {
+        const response = await fetch(new URL("pagefind/fragment/" + engine.ids[row] + ".pf_fragment", base).href);
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        let body = new Blob([await response.arrayBuffer()]);
+        const head = new Uint8Array(await body.slice(0, 2).arrayBuffer());
+        if (head[0] === 0x1f && head[1] === 0x8b) {
+          body = await new Response(body.stream().pipeThrough(new DecompressionStream("gzip"))).blob();
+        }
+        const text = await body.text();
+        const data = JSON.parse(text.startsWith(SIGNATURE) ? text.slice(SIGNATURE.length) : text);
+        data.url = new URL(String(data.url || "").replace(/^\/+/, ""), base).href;
+        return data;
+      })();
+      engine.records.set(row, loading);
+      loading.catch(() => engine.records.delete(row));  // a later view tries again
+    }
+    return engine.records.get(row);
+  }
+
+  // Rows that pass every chosen facet, in order, and per facet the counts a person would get by
+  // also ticking each value: rows passing every *other* facet count towards it.
+  function select(engine, state, hits) {
+    const chosen = engine.facets.map((f) => {
+      const values = (state.filters[f.name] || []).map((v) => f.index.get(v)).filter((i) => i !== undefined);
+      return (state.filters[f.name] || []).length ? new Set(values) : null;
+    });
+    const counts = engine.facets.map((f) => new Uint32Array(f.values.length));
+    const rows = hits || Array.from({ length: engine.size }, (_, i) => i);
+    const results = [];
+    for (const row of rows) {
+      let failing = -1;
+      let fails = 0;
+      for (let k = 0; k < chosen.length && fails < 2; k++) {
+        if (chosen[k] && !engine.facets[k].rows[row].some((v) => chosen[k].has(v))) { fails++; failing = k; }
+      }
+      if (fails === 0) {
+        results.push(row);
+        engine.facets.forEach((f, k) => { for (const v of f.rows[row]) counts[k][v]++; });
+      } else if (fails === 1) {
+        for (const v of engine.facets[failing].rows[row]) counts[failing][v]++;
+      }
+    }
+    const order = engine.sorts[state.sort];
+    if (order) results.sort((a, b) => order[a] - order[b]);
+    return { results: results, counts: counts };
+  }
+
   function setupSearch(section) {
     const base = new URL(section.dataset.root || "./", location.href);
     const input = document.getElementById("q");
@@ -129,7 +207,8 @@
     const pageTab = section.dataset.pageTab || "all";
     const state = readState();
     if (pageTab !== "all" && !location.search) state.filters.type = [pageTab];
-    let pagefind = null;
+    let opening = null;
+    let engine = null;
     let sequence = 0;
     let results = [];
     let shown = 0;
@@ -137,32 +216,29 @@
     input.value = state.q;
     sort.value = state.sort;
 
-    async function load() {
-      if (!pagefind) {
-        pagefind = await import(new URL("pagefind/pagefind.js", base).href);
-        await pagefind.options({ baseUrl: base.pathname });
-        await pagefind.init();
-        buildFacets(await pagefind.filters());
+    function load() {
+      if (!opening) {
+        opening = openEngine(base).then((e) => { engine = e; buildFacets(); return e; });
+        opening.catch(() => { opening = null; });  // a later search tries again
       }
-      return pagefind;
+      return opening;
     }
 
-    function buildFacets(counts) {
+    function buildFacets() {
       groups.replaceChildren();
-      for (const [name, label] of FACETS) {
-        const values = Object.entries(counts[name] || {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-        const chosen = state.filters[name] || [];
-        const visible = values.filter(([v], i) => i < MAX_VALUES || chosen.includes(v));
+      for (const facet of engine.facets) {
+        const chosen = state.filters[facet.name] || [];
+        const visible = facet.values.filter(([v], i) => i < MAX_VALUES || chosen.includes(v));
         if (!visible.length) continue;
-        const fieldset = el("fieldset", { "data-facet": name });
-        fieldset.append(el("legend", {}, label));
-        for (const [value, count] of visible) {
-          const id = "f-" + name + "-" + slug(value) + "-" + fieldset.children.length;
+        const fieldset = el("fieldset", { "data-facet": facet.name });
+        fieldset.append(el("legend", {}, facet.label));
+        for (const [value, label] of visible) {
+          const id = "f-" + facet.name + "-" + slug(value) + "-" + fieldset.children.length;
           const box = el("input", { type: "checkbox", id: id, value: value });
           box.checked = chosen.includes(value);
-          box.addEventListener("change", () => toggle(name, value, box.checked));
-          const lab = el("label", { for: id }, value + " ");
-          lab.append(el("span", { class: "count", "data-value": value }, "(" + count + ")"));
+          box.addEventListener("change", () => toggle(facet.name, value, box.checked));
+          const lab = el("label", { for: id }, label + " ");
+          lab.append(el("span", { class: "count", "data-value": value }, ""));
           const row = el("div", { class: "facet-value" });
           row.append(box, lab);
           fieldset.append(row);
@@ -173,12 +249,24 @@
     }
 
     function updateCounts(counts) {
-      for (const fieldset of groups.querySelectorAll("fieldset[data-facet]")) {
-        const values = counts[fieldset.dataset.facet] || {};
+      engine.facets.forEach((facet, k) => {
+        const fieldset = groups.querySelector('fieldset[data-facet="' + facet.name + '"]');
+        if (!fieldset) return;
         for (const span of fieldset.querySelectorAll("span.count")) {
-          span.textContent = "(" + (values[span.dataset.value] || 0) + ")";
+          span.textContent = "(" + (counts[k][facet.index.get(span.dataset.value)] || 0) + ")";
         }
+      });
+    }
+
+    // The tab of the one type chosen, "All" when none is, no tab for several.
+    function syncTabs() {
+      const types = state.filters.type || [];
+      const tab = types.length === 0 ? "all" : types.length === 1 ? types[0] : null;
+      for (const link of document.querySelectorAll(".tabs [data-tab]")) {
+        if (link.dataset.tab === tab) link.setAttribute("aria-current", "page");
+        else link.removeAttribute("aria-current");
       }
+      for (const box of groups.querySelectorAll('fieldset[data-facet="type"] input')) box.checked = types.includes(box.value);
     }
 
     function toggle(name, value, on) {
@@ -194,52 +282,48 @@
         location.href = document.querySelector('[data-tab="' + tab + '"]').href;
         return;
       }
-      for (const link of document.querySelectorAll(".tabs [data-tab]")) {
-        if (link.dataset.tab === tab) link.setAttribute("aria-current", "page");
-        else link.removeAttribute("aria-current");
-      }
-      const boxes = groups.querySelectorAll('fieldset[data-facet="type"] input');
-      for (const box of boxes) box.checked = (state.filters.type || []).includes(box.value);
       run();
     }
 
     // Results arrive in two steps: the first screenful as fast as possible, then the rest of
     // the page, so the time from typing to seeing results stays short at 10,000 resources.
     async function showMore(count, mine) {
-      const slice = results.slice(shown, shown + count);
-      shown += slice.length;
-      const datas = await Promise.all(slice.map((r) => r.data()));
+      const rows = results.slice(shown, shown + count);
+      shown += rows.length;
+      const datas = await Promise.all(rows.map((row) => record(engine, base, row).catch(() => null)));
       if (mine !== sequence) return;
-      for (const data of datas) grid.append(makeCard(template, data, base));
+      for (const data of datas) if (data) grid.append(makeCard(template, data, base));
       more.hidden = shown >= results.length;
     }
 
     async function run() {
       writeState(state);
+      syncTabs();
       const mine = ++sequence;
       if (!isActive(state, pageTab)) {
         grid.replaceChildren(...staticCards);
         if (pager) pager.hidden = false;
         more.hidden = true;
         status.textContent = "";
-        if (pagefind) updateCounts(await pagefind.filters());
+        if (engine) updateCounts(select(engine, state, null).counts);
         return;
       }
-      const pf = await load();
-      const filters = {};
-      for (const [name, values] of Object.entries(state.filters)) filters[name] = { any: values };
-      const options = { filters: filters };
-      if (state.sort) options.sort = { [state.sort]: state.sort === "created" ? "desc" : "asc" };
-      else if (!state.q) options.sort = { rank: "asc" };
-      const search = await pf.search(state.q || null, options);
-      if (mine !== sequence || !search) return;
-      results = search.results;
+      await load();
+      let hits = null;
+      if (state.q) {
+        const search = await engine.pf.search(state.q);
+        if (mine !== sequence || !search) return;
+        hits = search.results.map((r) => engine.rowOf.get(r.id)).filter((row) => row !== undefined);
+      }
+      if (mine !== sequence) return;
+      const found = select(engine, state, hits);
+      results = found.results;
       shown = 0;
       grid.replaceChildren();
       if (pager) pager.hidden = true;
       await showMore(FIRST, mine);
       if (mine !== sequence) return;
-      updateCounts(search.filters || {});
+      updateCounts(found.counts);
       status.textContent = results.length + (results.length === 1 ? " result" : " results");
       grid.dataset.results = String(results.length);
       // The rest of the page waits a moment: while someone is still typing, it would only
@@ -247,18 +331,20 @@
       setTimeout(() => { if (mine === sequence) showMore(PAGE - FIRST, mine); }, 250);
     }
 
-    input.addEventListener("input", () => { state.q = input.value.trim(); run(); });
+    function failed(e) { status.textContent = "Search is unavailable: " + e.message; }
+
+    input.addEventListener("input", () => { state.q = input.value.trim(); run().catch(failed); });
     input.addEventListener("focus", () => { load().catch(() => {}); }, { once: true });
-    sort.addEventListener("change", () => { state.sort = sort.value; run(); });
-    document.getElementById("search-form").addEventListener("submit", (e) => { e.preventDefault(); run(); });
-    document.getElementById("facets").addEventListener("toggle", () => { load().catch(() => {}); });
+    sort.addEventListener("change", () => { state.sort = sort.value; run().catch(failed); });
+    document.getElementById("search-form").addEventListener("submit", (e) => { e.preventDefault(); run().catch(failed); });
+    document.getElementById("facets").addEventListener("toggle", () => {
+      load().then(() => { if (!isActive(state, pageTab)) updateCounts(select(engine, state, null).counts); }).catch(() => {});
+    });
     document.getElementById("more-button").addEventListener("click", () => showMore(PAGE, sequence));
     for (const link of document.querySelectorAll(".tabs [data-tab]")) {
       link.addEventListener("click", (e) => { e.preventDefault(); selectTab(link.dataset.tab); });
     }
-    if (isActive(state, pageTab)) {
-      run().catch((e) => { status.textContent = "Search failed: " + e.message; });
-    }
+    if (isActive(state, pageTab)) run().catch(failed);
   }
 
   document.addEventListener("DOMContentLoaded", () => {

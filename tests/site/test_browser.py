@@ -121,6 +121,47 @@ def test_facet_filters_narrow_results_and_survive_a_reload(page, site_url):
     assert page.errors == []
 
 
+def _count(page, facet: str, value: str) -> int:
+    return int(page.locator(f'fieldset[data-facet="{facet}"] span.count[data-value="{value}"]').inner_text().strip("()"))
+
+
+def _tab(page) -> str | None:
+    current = page.locator('.tabs [aria-current="page"]')
+    return current.get_attribute("data-tab") if current.count() else None
+
+
+def test_facet_counts_and_tabs_follow_the_chosen_filters(page, site_url):
+    page.goto(site_url + "index.html")
+    page.locator("#facets > summary").click()
+    page.locator('fieldset[data-facet="type"] span.count', has_text="(3)").wait_for()
+    assert _count(page, "type", "model") == 3 and _count(page, "status", "failed") == 2
+    assert "Macro Kit (1)" in page.locator('fieldset[data-facet="tool"]').inner_text()  # the name, not the id
+    page.locator('fieldset[data-facet="status"] input[value="failed"]').check()
+    _results(page, 2)
+    # each facet counts what ticking one more of its values would give
+    assert (_count(page, "type", "model"), _count(page, "type", "dataset")) == (2, 0)
+    assert (_count(page, "status", "passed"), _count(page, "status", "failed")) == (3, 2)
+    assert _tab(page) == "all"
+    page.locator('fieldset[data-facet="type"] input[value="model"]').check()
+    _results(page, 2)
+    assert _tab(page) == "model"
+    assert (_count(page, "status", "passed"), _count(page, "status", "failed")) == (1, 2)
+    page.locator('fieldset[data-facet="status"] input[value="failed"]').uncheck()
+    _results(page, 3)
+    page.locator('fieldset[data-facet="type"] input[value="model"]').uncheck()
+    page.wait_for_function("document.querySelectorAll('#grid .card').length === 5")
+    assert _tab(page) == "all" and page.locator("#search-status").inner_text() == ""
+    page.fill("#q", "nuclei")
+    _results(page, 3)
+    assert (_count(page, "type", "model"), _count(page, "type", "dataset"), _count(page, "type", "application")) \
+        == (1, 1, 1)
+    page.locator(".tabs a[data-tab=dataset]").click()
+    _results(page, 1)
+    assert _tab(page) == "dataset" and _titles(page) == ["Tiny Nuclei Example Images"]
+    assert page.locator('fieldset[data-facet="type"] input[value="dataset"]').is_checked()
+    assert page.errors == []
+
+
 def test_shared_url_with_sort_lists_everything_in_that_order(page, site_url):
     page.goto(site_url + "index.html?sort=created")
     _results(page, 5)

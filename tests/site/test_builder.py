@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from zoo_site_fixture import DATASET_ID, HOSTILE_ID, MODEL_ID, PARTNER_ID
 from pipeline.cli import main
 from pipeline.errors import BadInput
 from pipeline.site.builder import MANIFEST, SiteOptions, build_site
+from pipeline.site.facets import page_ids
 from pipeline.site.render import CSP
 
 
@@ -99,13 +101,44 @@ def test_model_page_shows_matrix_downloads_previews_citations_and_links(built):
 def test_resource_pages_carry_search_fields_and_version_pages_do_not(built):
     site = built[0]
     html = (site / "rdfs" / MODEL_ID / "index.html").read_text()
-    for snippet in ['data-pagefind-body', '<span data-pagefind-filter="tool">macro-kit</span>',
-                    '<span data-pagefind-filter="weights">onnx</span>', '<span data-pagefind-filter="status">passed</span>',
-                    '<span data-pagefind-filter="tag">fluorescence light microscopy</span>',
-                    '<span data-pagefind-meta="nickname">hypersonic-gopher</span>', 'data-pagefind-sort="rank"']:
+    for snippet in ['data-pagefind-body', '<span data-pagefind-meta="nickname">hypersonic-gopher</span>',
+                    '<span data-pagefind-meta="badges">macro-kit~Macro Kit~passed|']:
         assert snippet in html, snippet
-    assert '<span data-pagefind-filter="tool">pixel-lab</span>' not in html  # pixel-lab failed
+    # facets and sorts live in the facet table, not in Pagefind (whose facet counting is slow)
+    assert "data-pagefind-filter" not in html and "data-pagefind-sort" not in html
     assert "data-pagefind-body" not in (site / "rdfs" / MODEL_ID / "1111113" / "index.html").read_text()
+
+
+def _facet_rows(site: Path) -> dict[str, dict[str, list[str]]]:
+    """The facet table decoded: resource page -> facet -> value labels (via the fragment ids)."""
+    table = json.loads((site / "pagefind" / "zoo-facets.json").read_text())
+    pages = {i: page for page, i in page_ids(site / "pagefind").items()}
+    rows: dict[str, dict[str, list[str]]] = {}
+    for row, rid in enumerate(table["ids"]):
+        rows[pages[rid]] = {f["name"]: [f["values"][v][1] for v in f["rows"][row]] for f in table["facets"]}
+    return rows
+
+
+def test_facet_table_rows_match_the_index(built):
+    site, _, entries, _ = built
+    table = json.loads((site / "pagefind" / "zoo-facets.json").read_text())
+    rows = _facet_rows(site)
+    assert sorted(rows) == sorted(f"rdfs/{rid}/index.html" for rid in entries)
+    model = rows[f"rdfs/{MODEL_ID}/index.html"]
+    assert model["tool"] == ["Macro Kit"]  # partner names, not ids; pixel-lab failed, so it is not listed
+    assert model["weights"] == ["onnx", "torchscript"] and model["status"] == ["passed"]
+    assert "fluorescence light microscopy" in model["tag"] and model["type"] == ["Model"]
+    assert [f["name"] for f in table["facets"]] == ["type", "tag", "license", "tool", "status", "weights"]
+    tool = next(f for f in table["facets"] if f["name"] == "tool")
+    assert ["macro-kit", "Macro Kit"] in tool["values"]
+    # rows come in the recommended order (the browse grid's); sorts give each row its place
+    grid = re.findall(r'<h3 class="card-title"><a href="(rdfs/[^"]+)"', (site / "index.html").read_text())
+    pages = {i: p for p, i in page_ids(site / "pagefind").items()}
+    assert [pages[i] for i in table["ids"]] == grid
+    names = [entries[pages[i].split("/", 1)[1].rsplit("/", 1)[0]]["name"].lower() for i in table["ids"]]
+    by_name = sorted(range(len(names)), key=lambda r: table["sorts"]["name"][r])
+    assert [names[r] for r in by_name] == sorted(names)
+    assert sorted(table["sorts"]["created"]) == list(range(len(names)))
 
 
 def test_browse_grid_cards_and_order(built):
