@@ -8,7 +8,8 @@ six facets, and 9 ms without them. The table keys each row by the page's Pagefin
 read back from the fragment Pagefind wrote for it, and lives inside the index bundle so that
 both are replaced together.
 
-Shape (`pagefind/zoo-facets.json`), rows in the recommended order:
+Shape (`pagefind/zoo-facets.json.gz`, gzip-compressed like Pagefind's own files, so every
+server sends it small), rows in the recommended order:
     {"format": 1, "ids": [result id, ...],
      "facets": [{"name", "label", "values": [[value, label], ...], "rows": [[value index, ...], ...]}],
      "sorts": {"name": [position of each row, ...], "created": [...]}}
@@ -25,7 +26,7 @@ from urllib.parse import unquote
 
 from pipeline.errors import ExternalToolFailed
 
-TABLE = "zoo-facets.json"
+TABLE = "zoo-facets.json.gz"
 FORMAT = 1
 FACETS = (("type", "Type"), ("tag", "Tags"), ("license", "License"), ("tool", "Runs in (partner tool)"),
           ("status", "Test status"), ("weights", "Weight format"))
@@ -98,4 +99,10 @@ def table(entries: list[SearchEntry], ids: dict[str, str]) -> dict:
 def write_table(bundle: Path, entries: list[SearchEntry]) -> None:
     """Write the facet table for the index in `bundle` (a fresh, not yet published folder)."""
     doc = table(entries, page_ids(bundle))
-    (bundle / TABLE).write_text(json.dumps(doc, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+    data = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+    (bundle / TABLE).write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+
+
+def read_table(bundle: Path) -> dict:
+    """The facet table of the index in `bundle`."""
+    return json.loads(gzip.decompress((bundle / TABLE).read_bytes()))

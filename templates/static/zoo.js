@@ -126,10 +126,10 @@
       await pf.init();
       return pf;
     })();
-    const reading = fetch(new URL("pagefind/zoo-facets.json", base).href, { cache: "no-cache" }).then((r) => {
+    const reading = fetch(new URL("pagefind/zoo-facets.json.gz", base).href, { cache: "no-cache" }).then((r) => {
       if (!r.ok) throw new Error("facet table: HTTP " + r.status);
-      return r.json();
-    });
+      return r.arrayBuffer();
+    }).then((bytes) => unpack(bytes)).then(JSON.parse);
     const [pf, table] = await Promise.all([opening, reading]);
     const facets = table.facets.map((f) => Object.assign({}, f, {
       index: new Map(f.values.map(([value], i) => [value, i])),
@@ -142,6 +142,13 @@
 
   const SIGNATURE = "pagefind_dcd";
 
+  // The text of a gzip file, or of a file a server already decompressed.
+  async function unpack(bytes) {
+    const head = new Uint8Array(bytes, 0, Math.min(2, bytes.byteLength));
+    if (head[0] !== 0x1f || head[1] !== 0x8b) return new TextDecoder().decode(bytes);
+    return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
+  }
+
   // A card's fields: the record Pagefind wrote for the page (gzip of a signature and JSON), the
   // same file its own result.data() reads; any row can be drawn this way, with or without a query.
   function record(engine, base, row) {
@@ -149,12 +156,7 @@
       const loading = (async () => {
         const response = await fetch(new URL("pagefind/fragment/" + engine.ids[row] + ".pf_fragment", base).href);
         if (!response.ok) throw new Error("HTTP " + response.status);
-        let body = new Blob([await response.arrayBuffer()]);
-        const head = new Uint8Array(await body.slice(0, 2).arrayBuffer());
-        if (head[0] === 0x1f && head[1] === 0x8b) {
-          body = await new Response(body.stream().pipeThrough(new DecompressionStream("gzip"))).blob();
-        }
-        const text = await body.text();
+        const text = await unpack(await response.arrayBuffer());
         const data = JSON.parse(text.startsWith(SIGNATURE) ? text.slice(SIGNATURE.length) : text);
         data.url = new URL(String(data.url || "").replace(/^\/+/, ""), base).href;
         return data;

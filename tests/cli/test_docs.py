@@ -14,8 +14,12 @@ SUBCOMMANDS = subcommands(build_parser())
 def test_readme_opens_with_setup_and_test_commands():
     lines = (ROOT / "README.md").read_text().splitlines()
     block = lines[lines.index("```bash") + 1: lines.index("```bash") + 3]
-    assert block == ["python3 -m venv .venv && .venv/bin/pip install -e '.[frameworks,dev]' && .venv/bin/zoo run",
-                     ".venv/bin/python -m pytest"]
+    assert block == ["python3 -m venv .venv && .venv/bin/pip install -e '.[frameworks,dev]' && npm ci "
+                     "&& .venv/bin/zoo run", ".venv/bin/python -m pytest"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    # CI sets up the way the README does, then runs the README's test command
+    assert "pip install -q -e '.[frameworks,dev]'" in ci and "npm ci" in ci
+    assert ci.rstrip().splitlines()[-1] == block[1]
 
 
 @pytest.mark.parametrize("name", sorted(SUBCOMMANDS))

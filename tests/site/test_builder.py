@@ -13,7 +13,7 @@ from zoo_site_fixture import DATASET_ID, HOSTILE_ID, MODEL_ID, PARTNER_ID
 from pipeline.cli import main
 from pipeline.errors import BadInput
 from pipeline.site.builder import MANIFEST, SiteOptions, build_site
-from pipeline.site.facets import page_ids
+from pipeline.site.facets import page_ids, read_table
 from pipeline.site.render import CSP
 
 
@@ -111,7 +111,7 @@ def test_resource_pages_carry_search_fields_and_version_pages_do_not(built):
 
 def _facet_rows(site: Path) -> dict[str, dict[str, list[str]]]:
     """The facet table decoded: resource page -> facet -> value labels (via the fragment ids)."""
-    table = json.loads((site / "pagefind" / "zoo-facets.json").read_text())
+    table = read_table(site / "pagefind")
     pages = {i: page for page, i in page_ids(site / "pagefind").items()}
     rows: dict[str, dict[str, list[str]]] = {}
     for row, rid in enumerate(table["ids"]):
@@ -121,7 +121,7 @@ def _facet_rows(site: Path) -> dict[str, dict[str, list[str]]]:
 
 def test_facet_table_rows_match_the_index(built):
     site, _, entries, _ = built
-    table = json.loads((site / "pagefind" / "zoo-facets.json").read_text())
+    table = read_table(site / "pagefind")
     rows = _facet_rows(site)
     assert sorted(rows) == sorted(f"rdfs/{rid}/index.html" for rid in entries)
     model = rows[f"rdfs/{MODEL_ID}/index.html"]
