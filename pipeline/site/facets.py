@@ -62,10 +62,17 @@ def page_ids(bundle: Path) -> dict[str, str]:
     return ids
 
 
-def _positions(keys: list, reverse: bool = False) -> list[int]:
-    """Each row's place when sorted by `keys`; the sort is stable, so ties keep the row order."""
-    order = sorted(range(len(keys)), key=keys.__getitem__, reverse=reverse)
-    positions = [0] * len(keys)
+def sort_order(keys: list[str], newest_first: bool = False) -> list[int]:
+    """Row numbers in the order of `keys`; ties keep the row order (the sort is stable), and
+    `newest_first` puts the largest (latest ISO date) first and rows without one last."""
+    if newest_first:
+        return sorted(range(len(keys)), key=lambda row: (bool(keys[row]), keys[row]), reverse=True)
+    return sorted(range(len(keys)), key=keys.__getitem__)
+
+
+def _positions(order: list[int]) -> list[int]:
+    """Each row's place in `order`."""
+    positions = [0] * len(order)
     for position, row in enumerate(order):
         positions[row] = position
     return positions
@@ -89,9 +96,8 @@ def table(entries: list[SearchEntry], ids: dict[str, str]) -> dict:
         index = {v: i for i, v in enumerate(ordered)}
         facets.append({"name": name, "label": label, "values": [[v, labels[v]] for v in ordered],
                        "rows": [[index[v] for v in column] for column in columns]})
-    by_name = _positions([e.sort.get("name", "") for e in rows])
-    # newest first; resources without a date last
-    newest = _positions([(bool(e.sort.get("created")), e.sort.get("created", "")) for e in rows], reverse=True)
+    by_name = _positions(sort_order([e.sort.get("name", "") for e in rows]))
+    newest = _positions(sort_order([e.sort.get("created", "") for e in rows], newest_first=True))
     return {"format": FORMAT, "ids": [ids[e.page] for e in rows], "facets": facets,
             "sorts": {"name": by_name, "created": newest}}
 

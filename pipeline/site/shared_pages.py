@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.build.edam import slug
 from pipeline.build.files import read_json
-from pipeline.site.urls import resource_page, version_page
-from pipeline.site.views import TYPE_LABELS, default_order, edam_for, entry_tags, partner_of, text
+from pipeline.site.facets import sort_order
+from pipeline.site.urls import resource_page, root_of, version_page
+from pipeline.site.views import TYPE_LABELS, default_order, edam_for, entry_tags, partner_of, sort_keys, text
 
 if TYPE_CHECKING:
     from pipeline.site.render import Renderer
@@ -45,32 +46,50 @@ def render_shared(r: "Renderer", entries: list[dict[str, Any]], cards: list[dict
     return pages
 
 
-def _browse_path(tab: str, page_no: int) -> str:
+# (URL slug, sort key in the facet table and the `sort` URL parameter, label); "" is the default
+ORDERS = (("", "", "Recommended"), ("newest", "created", "Newest first"), ("name", "name", "Name A–Z"))
+
+
+def _browse_path(tab: str, page_no: int, order: str = "") -> str:
+    if order:
+        return f"browse/{tab}/{order}/{page_no}.html"
     return "index.html" if tab == "all" and page_no == 1 else f"browse/{tab}/{page_no}.html"
 
 
+def _orderings(ordered: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The cards in each sort order; ties keep the recommended order."""
+    keys = [sort_keys(c) for c in ordered]
+    return {"": ordered,
+            "newest": [ordered[i] for i in sort_order([k["created"] for k in keys], newest_first=True)],
+            "name": [ordered[i] for i in sort_order([k["name"] for k in keys])]}
+
+
 def _browse(r: "Renderer", ordered: list[dict[str, Any]]) -> list[str]:
-    """Static, paginated grids (all and one per type) that work without JavaScript."""
+    """Static, paginated grids (all and one per type, in each sort order) that work without
+    JavaScript."""
     counts = {}
     for c in ordered:
         counts[c["type"]] = counts.get(c["type"], 0) + 1
-    tabs = [("all", "All", None)] + [(t, label, None) for t, label in TYPE_LABELS.items()]
+    tabs = [("all", "All")] + list(TYPE_LABELS.items())
     written = []
-    for tab, _, _ in tabs:
-        cards = ordered if tab == "all" else [c for c in ordered if c["type"] == tab]
-        pages = max(1, math.ceil(len(cards) / PAGE_SIZE))
-        for page_no in range(1, pages + 1):
-            path = _browse_path(tab, page_no)
-            root = "../../" if path.startswith("browse/") else ""
-            r.write_page(path, "browse.html", {
-                "root": root, "tab": tab, "tab_label": dict((t, l) for t, l, _ in tabs)[tab],
-                "tabs": [(t, l, root + _browse_path(t, 1)) for t, l, _ in tabs],
-                "cards": cards[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE],
-                "page_no": page_no, "pages": pages, "total_all": len(ordered),
-                "counts": [(TYPE_LABELS.get(t, t).lower() if n != 1 else t, n) for t, n in sorted(counts.items())],
-                "page_link": lambda n, tab=tab, root=root: root + _browse_path(tab, n),
-            })
-            written.append(path)
+    for order, listing in _orderings(ordered).items():
+        for tab, tab_label in tabs:
+            cards = listing if tab == "all" else [c for c in listing if c["type"] == tab]
+            pages = max(1, math.ceil(len(cards) / PAGE_SIZE))
+            for page_no in range(1, pages + 1):
+                path = _browse_path(tab, page_no, order)
+                root = root_of(path)
+                r.write_page(path, "browse.html", {
+                    "root": root, "tab": tab, "tab_label": tab_label,
+                    "tabs": [(t, label, root + _browse_path(t, 1, order)) for t, label in tabs],
+                    "order": order, "page_sort": dict((o, key) for o, key, _ in ORDERS)[order],
+                    "orders": [(o, label, root + _browse_path(tab, 1, o)) for o, _, label in ORDERS],
+                    "cards": cards[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE],
+                    "page_no": page_no, "pages": pages, "total_all": len(ordered),
+                    "counts": [(TYPE_LABELS.get(t, t).lower() if n != 1 else t, n) for t, n in sorted(counts.items())],
+                    "page_link": lambda n, tab=tab, root=root, order=order: root + _browse_path(tab, n, order),
+                })
+                written.append(path)
     return written
 
 
@@ -165,7 +184,8 @@ def _atom_date(value: str) -> str:
 
 def _sitemap(r: "Renderer", entries: list[dict[str, Any]], shared: list[str]) -> list[str]:
     base = r.options.base_url
-    pages = [p for p in shared if p.endswith(".html")]
+    sorted_grids = {f"/{order}/" for order, _, _ in ORDERS if order}
+    pages = [p for p in shared if p.endswith(".html") and not any(g in p for g in sorted_grids)]
     for entry in entries:
         pages.append(resource_page(entry["id"]) or "")
         for vid in entry.get("versions", []) if isinstance(entry.get("versions"), list) else []:

@@ -146,5 +146,10 @@ def facet_record(entry: dict[str, Any], partners: dict[str, dict[str, Any]]) -> 
             "status": {c["status"]: STATUS_LABELS.get(c["status"], c["status"])},
             "weights": {w: w for w in str_list(entry.get("weights_formats"))},
         },
-        "sort": {"name": c["name"].lower(), "created": c["created"]},
+        "sort": sort_keys(c),
     }
+
+
+def sort_keys(c: dict[str, Any]) -> dict[str, str]:
+    """A card's keys for the "name" (A-Z) and "created" (newest first) sort orders."""
+    return {"name": c["name"].lower(), "created": c["created"]}

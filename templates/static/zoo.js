@@ -47,12 +47,12 @@
     history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
   }
 
-  // A type tab's static page already shows that type: being there is not a search.
-  function isActive(state, pageTab) {
+  // A static grid page already shows its type tab in its sort order: being there is not a search.
+  function isActive(state, pageTab, pageSort) {
     const names = Object.keys(state.filters);
     const baseline = pageTab === "all" ? names.length === 0
       : names.length === 1 && state.filters.type && state.filters.type.length === 1 && state.filters.type[0] === pageTab;
-    return Boolean(state.q || state.sort || !baseline);
+    return Boolean(state.q || state.sort !== pageSort || !baseline);
   }
 
   function el(tag, attrs, text) {
@@ -207,14 +207,20 @@
     const groups = document.getElementById("facet-groups");
     const template = document.getElementById("card-template");
     const pageTab = section.dataset.pageTab || "all";
+    const pageSort = section.dataset.pageSort || "";
     const state = readState();
-    if (pageTab !== "all" && !location.search) state.filters.type = [pageTab];
+    if (!location.search) {
+      if (pageTab !== "all") state.filters.type = [pageTab];
+      state.sort = pageSort;
+    }
     let opening = null;
     let engine = null;
     let sequence = 0;
     let results = [];
     let shown = 0;
     section.hidden = false;
+    const sortLinks = document.getElementById("sort-links");
+    if (sortLinks) sortLinks.hidden = true;  // the sort menu of the search replaces them
     input.value = state.q;
     sort.value = state.sort;
 
@@ -280,7 +286,7 @@
 
     function selectTab(tab) {
       if (tab === "all") delete state.filters.type; else state.filters.type = [tab];
-      if (!isActive(state, tab) && tab !== pageTab) {
+      if (!isActive(state, tab, pageSort) && tab !== pageTab) {
         location.href = document.querySelector('[data-tab="' + tab + '"]').href;
         return;
       }
@@ -302,7 +308,7 @@
       writeState(state);
       syncTabs();
       const mine = ++sequence;
-      if (!isActive(state, pageTab)) {
+      if (!isActive(state, pageTab, pageSort)) {
         grid.replaceChildren(...staticCards);
         if (pager) pager.hidden = false;
         more.hidden = true;
@@ -340,13 +346,13 @@
     sort.addEventListener("change", () => { state.sort = sort.value; run().catch(failed); });
     document.getElementById("search-form").addEventListener("submit", (e) => { e.preventDefault(); run().catch(failed); });
     document.getElementById("facets").addEventListener("toggle", () => {
-      load().then(() => { if (!isActive(state, pageTab)) updateCounts(select(engine, state, null).counts); }).catch(() => {});
+      load().then(() => { if (!isActive(state, pageTab, pageSort)) updateCounts(select(engine, state, null).counts); }).catch(() => {});
     });
     document.getElementById("more-button").addEventListener("click", () => showMore(PAGE, sequence));
     for (const link of document.querySelectorAll(".tabs [data-tab]")) {
       link.addEventListener("click", (e) => { e.preventDefault(); selectTab(link.dataset.tab); });
     }
-    if (isActive(state, pageTab)) run().catch(failed);
+    if (isActive(state, pageTab, pageSort)) run().catch(failed);
   }
 
   document.addEventListener("DOMContentLoaded", () => {

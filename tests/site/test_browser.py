@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from zoo_site_fixture import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, HOSTILE_ID, MODEL_ID
 
 from pipeline.site.builder import SiteOptions, build_site
@@ -149,7 +150,7 @@ def test_facet_counts_and_tabs_follow_the_chosen_filters(page, site_url):
     page.locator('fieldset[data-facet="status"] input[value="failed"]').uncheck()
     _results(page, 3)
     page.locator('fieldset[data-facet="type"] input[value="model"]').uncheck()
-    page.wait_for_function("document.querySelectorAll('#grid .card').length === 5")
+    expect(page.locator("#grid .card")).to_have_count(5)
     assert _tab(page) == "all" and page.locator("#search-status").inner_text() == ""
     page.fill("#q", "nuclei")
     _results(page, 3)
@@ -167,6 +168,21 @@ def test_shared_url_with_sort_lists_everything_in_that_order(page, site_url):
     _results(page, 5)
     titles = _titles(page)
     assert titles[0].startswith("Evil") and titles[-1] == "Tiny Nuclei Boundary Net 2D"
+
+
+def test_a_sorted_static_grid_hands_its_order_to_the_search(page, site_url):
+    page.goto(site_url + "browse/all/newest/1.html")
+    assert not page.locator("#sort-links").is_visible()  # the search's sort menu replaces the links
+    assert page.locator("#sort").input_value() == "created"
+    titles = _titles(page)
+    assert page.locator("#search-status").inner_text() == "" and len(titles) == 5  # still the static grid
+    page.select_option("#sort", "")
+    _results(page, 5)
+    assert _titles(page)[0] == "Tiny Nuclei Boundary Net 2D" and _titles(page) != titles
+    page.select_option("#sort", "created")
+    expect(page.locator("#search-status")).to_have_text("")
+    assert _titles(page) == titles
+    assert page.errors == []
 
 
 def test_resource_page_shows_matrix_and_downloads(page, site_url):
@@ -214,6 +230,16 @@ def test_without_javascript_the_grid_and_pages_work(browser, site_url):
         page.goto(site_url + "index.html")
         assert len(page.locator("#grid .card-title a").all_inner_texts()) == 5
         assert not page.locator("#search").is_visible()  # search needs JS; the grid does not
+        page.locator("#sort-links a", has_text="Name A–Z").click()
+        page.wait_for_url("**/browse/all/name/1.html")
+        titles = page.locator("#grid .card-title a").all_inner_texts()
+        assert titles == sorted(titles, key=str.lower) and len(titles) == 5
+        page.locator('.tabs a[data-tab="model"]').click()
+        page.wait_for_url("**/browse/model/name/1.html")
+        assert page.locator("#grid .card-title a").all_inner_texts() == \
+            ["Evil <script>window.__xss=1</script><img src=x onerror=\"window.__xss=2\">", "Membrane Distance 3D",
+             "Tiny Nuclei Boundary Net 2D"]
+        page.goto(site_url + "index.html")
         page.locator('.tabs a[data-tab="dataset"]').click()
         page.wait_for_url("**/browse/dataset/1.html")
         assert page.locator("#grid .card-title a").all_inner_texts() == ["Tiny Nuclei Example Images"]

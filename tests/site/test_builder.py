@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -154,6 +155,29 @@ def test_browse_grid_cards_and_order(built):
     assert html.count('<li><a href="tags/') >= 4
     models = (site / "browse" / "model" / "1.html").read_text()
     assert models.count('<li class="card" data-type="model">') == 3 and 'data-type="dataset"' not in models
+
+
+def _grid_names(page: Path) -> list[str]:
+    html = page.read_text().split("<template")[0]
+    return [unescape(chunk.split("</a>")[0].split(">")[-1]) for chunk in html.split('class="card-title">')[1:]]
+
+
+def test_every_sort_order_has_static_grids_for_browsing_without_javascript(built):
+    site, _, entries, _ = built
+    names = {e["name"]: e for e in entries.values()}
+    assert _grid_names(site / "browse" / "all" / "name" / "1.html") == sorted(names, key=str.lower)
+    models = [n for n, e in names.items() if e["type"] == "model"]
+    assert _grid_names(site / "browse" / "model" / "newest" / "1.html") == \
+        sorted(models, key=lambda n: names[n]["created"], reverse=True)
+    home = (site / "index.html").read_text()
+    assert '<a href="browse/all/newest/1.html">Newest first</a>' in home
+    assert '<a href="index.html" aria-current="page">Recommended</a>' in home
+    by_name = (site / "browse" / "all" / "name" / "1.html").read_text()
+    # tabs keep the order; the search takes it over when JavaScript runs
+    assert '<a href="../../../browse/model/name/1.html" data-tab="model">' in by_name
+    assert 'data-page-sort="name"' in by_name and "<title>BioImage Model Zoo (Name A–Z)</title>" in by_name
+    sitemap = (site / "sitemap.xml").read_text()
+    assert "browse/model/1.html" in sitemap and "/name/" not in sitemap and "/newest/" not in sitemap
 
 
 def test_tag_and_partner_pages(built):
