@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -32,17 +33,25 @@ class _Handler(SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # a browser that navigates away in the middle of a response is not the server's error
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def make_server(site: Path, port: int = 8000, *, verbose: bool = False) -> ThreadingHTTPServer:
     """A server for `site` bound to 127.0.0.1 (`port` 0 picks a free one)."""
     if not (site / "index.html").is_file():
         raise BadInput("no index.html; run `zoo site` first", source=str(site))
     handler = functools.partial(_Handler, directory=str(site.resolve()))
     try:
-        server = ThreadingHTTPServer((HOST, port), handler)
+        server = _Server((HOST, port), handler)
     except OSError as e:
         raise BadInput(f"cannot listen on {HOST}:{port}: {e.strerror}", source=str(site)) from None
     server.verbose = verbose  # type: ignore[attr-defined]
-    server.daemon_threads = True
     return server
 
 

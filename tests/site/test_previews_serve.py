@@ -113,6 +113,32 @@ def test_server_serves_the_site_on_loopback_only(fake_site):
         server.server_close()
 
 
+def test_a_client_leaving_mid_response_is_not_reported_as_a_server_error(fake_site, capfd):
+    import socket
+    import struct
+    import time
+
+    site = fake_site[0]
+    (site / "index.html").write_text("<h1>home</h1>")
+    (site / "big.bin").write_bytes(b"x" * (32 * 1024 * 1024))
+    server, url = serve_in_thread(site)
+    try:
+        for _ in range(3):
+            client = socket.create_connection(server.server_address[:2], timeout=5)
+            client.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert client.recv(1024).startswith(b"HTTP/1.1 200")
+            # close with a reset, as a browser tab that navigates away does
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            client.close()
+        time.sleep(0.5)
+        with urllib.request.urlopen(url + "index.html", timeout=5) as response:
+            assert response.read() == b"<h1>home</h1>"  # still serving
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_server_refuses_a_folder_without_a_site(tmp_path):
     with pytest.raises(BadInput, match="no index.html; run `zoo site` first"):
         make_server(tmp_path, 0)
