@@ -10,7 +10,7 @@ and swapped in, so a failed run keeps the previous index and table.
 Which Pagefind: the one `npm ci` pins in `package-lock.json` (1.6), else the PyPI package
 (1.5), or any binary named by `ZOO_PAGEFIND`. Both write the same bundle, but 1.5's search
 is quadratic in the number of matching pages: a one-word query matching every one of 10,000
-resources takes 1-2 s in the browser with 1.5 and 40-70 ms with 1.6.
+resources takes 0.5-2 s in the browser with 1.5 and 40-70 ms with 1.6.
 """
 
 from __future__ import annotations
