@@ -14,7 +14,7 @@ from pipeline.build.files import write_if_changed
 from pipeline.build.partner_sources import read_partners
 from pipeline.build.thumbnails import make_thumbnail
 from pipeline.errors import BadInput
-from pipeline.site.views import text
+from pipeline.site.views import state_label, text
 
 if TYPE_CHECKING:
     from pipeline.site.builder import SiteOptions, SiteSummary
@@ -43,7 +43,7 @@ class Renderer:
                                autoescape=select_autoescape(["html", "xml"]), undefined=StrictUndefined,
                                trim_blocks=True, lstrip_blocks=True)
         self.env.filters["urlpath"] = urlpath
-        self.env.globals.update(site_name=SITE_NAME, csp=CSP)
+        self.env.globals.update(site_name=SITE_NAME, csp=CSP, status_label=state_label)
         self.fingerprint = self._fingerprint()
         self.partners = self._partners(doc)
 

@@ -13,6 +13,9 @@ TYPE_LABELS = {"model": "Models", "dataset": "Datasets", "notebook": "Notebooks"
 STATUS_RANK = {"passed": 0, "valid-format": 1, "unknown": 2, "failed": 3}
 OUR_TOOL = "pipeline"
 MAX_CARD_DESCRIPTION = 200
+# how a test state reads on the site, where it is not its own name
+STATE_LABELS = {"skipped": "not applicable", "not-applicable": "not applicable",
+                "valid-format": "format valid, not run"}
 
 
 def text(value: Any, limit: int = 2000) -> str:
@@ -39,6 +42,10 @@ def entry_tags(entry: dict[str, Any]) -> list[str]:
 def short(value: Any, limit: int = MAX_CARD_DESCRIPTION) -> str:
     value = re.sub(r"\s+", " ", text(value, limit * 4)).strip()
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def state_label(state: str) -> str:
+    return STATE_LABELS.get(state, state)
 
 
 def overall(entry: dict[str, Any]) -> str:
@@ -130,7 +137,6 @@ def search_record(entry: dict[str, Any], partners: dict[str, dict[str, Any]]) ->
     }
 
 
-STATUS_LABELS = {"valid-format": "format valid, not run"}
 MAX_FACET_TAGS = 50
 
 
@@ -143,7 +149,7 @@ def facet_record(entry: dict[str, Any], partners: dict[str, dict[str, Any]]) -> 
             "tag": {t: t for t in entry_tags(entry)[:MAX_FACET_TAGS]},
             "license": {c["license"] or "unknown": c["license"] or "unknown"},
             "tool": {t: tool_label(t, partners) for t in tools_running(entry)},
-            "status": {c["status"]: STATUS_LABELS.get(c["status"], c["status"])},
+            "status": {c["status"]: state_label(c["status"])},
             "weights": {w: w for w in str_list(entry.get("weights_formats"))},
         },
         "sort": sort_keys(c),

@@ -63,3 +63,12 @@ def test_an_unreadable_fragment_fails_loudly_with_its_name(tmp_path, content):
 def test_the_browser_script_knows_the_same_facet_names():
     listed = re.search(r"const FACETS = \[([^\]]*)\]", ZOO_JS.read_text()).group(1)
     assert re.findall(r'"([a-z]+)"', listed) == [name for name, _ in FACETS]
+
+
+def test_the_status_facet_reads_like_the_pages():
+    from pipeline.site.views import facet_record, state_label
+
+    assert [state_label(s) for s in ("passed", "skipped", "not-applicable", "valid-format")] == \
+        ["passed", "not applicable", "not applicable", "format valid, not run"]
+    entry = {"id": "10.5281/zenodo.1", "type": "model", "name": "m", "status": {"overall": "valid-format"}}
+    assert facet_record(entry, {})["facets"]["status"] == {"valid-format": "format valid, not run"}
