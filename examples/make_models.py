@@ -7,6 +7,7 @@ pipeline.runner, so the runner's processing code is checked against a second imp
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import os
@@ -411,8 +412,7 @@ def make_membrane(folder: Path) -> None:
 
     rdf = membrane_rdf(folder)
     write_yaml(folder / "rdf.yaml", rdf)
-    tf_version_field = rdf["weights"]["keras_hdf5"]["tensorflow_version"]
-    write_yaml(folder / "v0_4.bioimageio.yaml", membrane_v04(folder, rdf, tf_version_field))
+    write_yaml(folder / "v0_4.bioimageio.yaml", membrane_v04(rdf))
     write_readme(folder / "README.md", "Tiny Membrane Distance Net 3D", """
 A two-layer 3D convolutional network (3x3x3 then 1x1x1) that maps a membrane-stained z-stack
 to a distance map scaled to [0, 1]. Axes are channel-last (batch, z, y, x, channel) as Keras
@@ -457,7 +457,7 @@ def tf_version() -> str:
     return tf.__version__
 
 
-def membrane_v04(folder: Path, rdf05: dict, tfv: str) -> dict:
+def membrane_v04(rdf05: dict) -> dict:
     rdf = {k: rdf05[k] for k in ("name", "description", "authors", "maintainers", "cite", "license",
                                  "tags", "documentation", "covers", "git_repo", "timestamp")}
     rdf.update({"format_version": "0.4.10", "type": "model"})
@@ -475,12 +475,7 @@ def membrane_v04(folder: Path, rdf05: dict, tfv: str) -> dict:
     }]
     rdf["test_inputs"] = ["test_input.npy"]
     rdf["test_outputs"] = ["test_output.npy"]
-    rdf["weights"] = {
-        "keras_hdf5": {"source": "weights.h5", "sha256": sha256(folder / "weights.h5"), "tensorflow_version": tfv},
-        "tensorflow_saved_model_bundle": {
-            "source": "tf_saved_model_bundle.zip", "sha256": sha256(folder / "tf_saved_model_bundle.zip"),
-            "parent": "keras_hdf5", "tensorflow_version": tfv},
-    }
+    rdf["weights"] = copy.deepcopy(rdf05["weights"])  # both formats describe the same weight files
     return rdf
 
 
