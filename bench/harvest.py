@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.sources.harvesting import harvest  # noqa: E402
-from pipeline.sources.http import HttpPolicy  # noqa: E402
+from pipeline.base.http import HttpPolicy  # noqa: E402
 from pipeline.sources.recordset import record_json, write_record_set  # noqa: E402
 from pipeline.sources.transport import HttpTransport  # noqa: E402
 from pipeline.sources.zenodo import ZenodoClient  # noqa: E402

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from pipeline.build.builder import BuildOptions, BuildSummary, build
-from pipeline.contribute.git import run_git
+from pipeline.base.commands import run_git
 from pipeline.errors import BadInput
 
 Say = Callable[[str], None]

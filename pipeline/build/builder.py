@@ -25,7 +25,7 @@ from pipeline.build.files import json_bytes, read_json, write_if_changed
 from pipeline.build.partner_sources import load_partner_results
 from pipeline.build.publish import Published, publish_version, published_rdf, version_dir
 from pipeline.errors import BadInput
-from pipeline.sources.http import HttpPolicy
+from pipeline.base.http import HttpPolicy
 from pipeline.spec import LoadedRdf
 from pipeline.store import Store
 from pipeline.store.model import data_digest, rdf_location

@@ -3,18 +3,16 @@ folder can be deleted at any time, and shards of a build merge by copying files 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
+from pipeline.base.digest import json_digest
 from pipeline.build.files import json_bytes, read_json, write_if_changed
 
 
 def content_key(*parts: Any) -> str:
     """A stable sha256 over JSON-serialisable parts."""
-    blob = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str).encode()
-    return hashlib.sha256(blob).hexdigest()
+    return json_digest(list(parts))
 
 
 class JsonCache:

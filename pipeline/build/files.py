@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipeline.atomic import replace_file
+from pipeline.base.atomic import replace_file
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

@@ -71,7 +71,7 @@ def test_key(loaded: LoadedRdf, env_key: str) -> str:
 
 def run_one(loaded: LoadedRdf) -> dict[str, Any]:
     """Run every weights format's test of one model (isolated by the runner) as JSON."""
-    from pipeline.runner import test_model
+    from pipeline.runner.testing import test_model
 
     return test_model(loaded).to_json()
 

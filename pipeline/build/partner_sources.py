@@ -8,7 +8,7 @@ from typing import Any
 from pipeline.build import partner_summaries
 from pipeline.build.partner_summaries import PartnerResults
 from pipeline.errors import BadInput
-from pipeline.sources.http import HttpPolicy
+from pipeline.base.http import HttpPolicy
 from pipeline.spec import yamlio
 
 MAX_REGISTRATION_BYTES = 256 * 1024

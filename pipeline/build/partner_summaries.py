@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 
 from pipeline.errors import BadInput
-from pipeline.sources.http import HttpPolicy, fetch_bytes
+from pipeline.base.http import HttpPolicy, fetch_bytes
 
 MAX_SUMMARY_BYTES = 32 * 1024 * 1024
 

@@ -12,7 +12,7 @@ from pipeline.build.files import write_if_changed
 from pipeline.build.packages import replace_reference, write_package
 from pipeline.build.thumbnails import make_thumbnail, thumbnail_name
 from pipeline.errors import BadInput
-from pipeline.site.previews import tensor_previews
+from pipeline.build.previews import tensor_previews
 from pipeline.spec import LoadedRdf, yamlio
 from pipeline.spec.root import UrlRoot, is_url
 

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from pipeline.sources import harvest
-    from pipeline.sources.http import HttpPolicy
+    from pipeline.base.http import HttpPolicy
 
     zenodo = args.zenodo or DEFAULT_ZENODO
     partners = args.partners or DEFAULT_PARTNERS

@@ -58,7 +58,7 @@ def open_backend(store: Path, *, github: str | None = None, token: str | None = 
     """GitHub when a repository and token are given, else the local repository holding the store."""
     from pathlib import Path
 
-    from pipeline.contribute.git import git_text
+    from pipeline.base.commands import git_text
     from pipeline.errors import BadInput, ExternalToolFailed
 
     store = Path(store)

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from pipeline.contribute.backend import PullRequest
-from pipeline.contribute.git import git_text, run_git
+from pipeline.base.commands import git_text, run_git
 from pipeline.errors import BadInput, ExternalToolFailed
 
 CLOSED = "refs/zoo-closed/"

@@ -12,7 +12,6 @@ import json
 import os
 import shlex
 import shutil
-import subprocess
 import sys
 import venv
 from dataclasses import dataclass, field
@@ -25,6 +24,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 from ruamel.yaml import YAML
 
+from pipeline.base.commands import run_command
+from pipeline.base.digest import json_digest
 from pipeline.errors import BadInput, ExternalToolFailed
 
 FRAMEWORKS = {"torchscript": "torch", "pytorch_state_dict": "torch", "onnx": "onnxruntime",
@@ -52,7 +53,7 @@ class RequirementSet:
         """Stable hash naming the environment (python minor version included)."""
         payload = {"python": f"{sys.version_info.major}.{sys.version_info.minor}",
                    "requirements": sorted(self.requirements), "conda": self.conda_file}
-        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+        return json_digest(payload)[:16]
 
 
 def framework_requirement(fmt: str, entry: dict[str, Any]) -> str | None:
@@ -146,17 +147,8 @@ def satisfied_here(reqs: RequirementSet) -> bool:
 
 
 def run_tool(cmd: list[str], *, timeout: float = BUILD_SECONDS, cwd: Path | None = None) -> str:
-    """Run an external command (uv, pip, conda, micromamba) with a time limit; raise ExternalToolFailed."""
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd,
-                              stdin=subprocess.DEVNULL)
-    except FileNotFoundError:
-        raise ExternalToolFailed(f"{cmd[0]} is not installed") from None
-    except subprocess.TimeoutExpired:
-        raise ExternalToolFailed(f"{' '.join(cmd[:3])} timed out after {timeout:g} s") from None
-    if proc.returncode != 0:
-        raise ExternalToolFailed(f"{' '.join(cmd[:3])} failed ({proc.returncode}): {proc.stderr.strip()[-1500:]}")
-    return proc.stdout
+    """Run an installer (uv, pip, conda, micromamba) with a time limit; its standard output."""
+    return run_command(cmd, timeout=timeout, cwd=cwd).stdout.decode(errors="replace")
 
 
 def conda_tool() -> str | None:

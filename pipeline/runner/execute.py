@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.runner import npy
+from pipeline.base import npy
 from pipeline.runner.adapters import Predict
 from pipeline.runner.axes import axis_ids
 from pipeline.runner.processing import Context, run_ops, with_implicit_steps

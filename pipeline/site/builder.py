@@ -9,7 +9,6 @@ of the last run is `site/.zoo-site.json`; a no-op run rewrites nothing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 from jinja2 import TemplateError
 
 from pipeline import __version__
+from pipeline.base.digest import json_digest
 from pipeline.build.files import json_bytes, read_json, write_if_changed
 from pipeline.errors import BadInput
 from pipeline.site import search, shared_pages
@@ -121,11 +121,7 @@ def _resource_key(site: Path, entry: dict[str, Any], related: list[str], fingerp
         folder = site / "rdfs" / entry["id"] / vid
         parts.append([vid, _stat(folder / "rdf.yaml"), _stat(folder / "test_summary.json"),
                       _stat(folder / "previews"), _stat(folder / "package.zip")])
-    return _digest(parts)
-
-
-def _digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+    return json_digest(parts)
 
 
 def _related_names(entry: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> list[str]:
@@ -181,7 +177,7 @@ def build_site(options: SiteOptions) -> SiteSummary:
     created = shared_pages.version_dates(site)
     new: dict[str, Any] = {}
     # partner names show on every badge and in the "runs in" facet
-    fingerprint = _digest([renderer.fingerprint, renderer.partners])
+    fingerprint = json_digest([renderer.fingerprint, renderer.partners])
     for entry in entries:
         key = _resource_key(site, entry, _related_names(entry, by_id), fingerprint)
         previous = old.get(entry["id"])
@@ -222,7 +218,7 @@ def _search_entries(ordered: list[dict[str, Any]], partners: dict[str, dict[str,
 def _shared(renderer: Renderer, manifest: dict[str, Any], entries: list[dict[str, Any]],
             created: dict[tuple[str, str], str]) -> tuple[list[str], str]:
     """Render the listing pages unless nothing they show changed; returns (their paths, key)."""
-    key = _digest([renderer.fingerprint, renderer.options.base_url, renderer.partners, entries,
+    key = json_digest([renderer.fingerprint, renderer.options.base_url, renderer.partners, entries,
                    sorted(created.items())])
     shared = manifest.get("shared", []) if manifest.get("version") == __version__ else []
     if manifest.get("shared_key") == key and shared and all((renderer.site / p).is_file() for p in shared):
@@ -243,3 +239,12 @@ def _remove_stale(site: Path, old: dict[str, Any], new: dict[str, Any], old_shar
             path.unlink()
             removed += 1
     return removed
+
+
+def render_site(site: Path, *, partners: Path | None = None, base_url: str | None = None,
+                search: bool = True) -> SiteSummary:
+    """Render every page of `site` and its search index (what `zoo site` and `zoo run` call)."""
+    options = SiteOptions(site=Path(site), partners=partners, search=search)
+    if base_url:
+        options.base_url = base_url if base_url.endswith("/") else base_url + "/"
+    return build_site(options)

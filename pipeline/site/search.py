@@ -18,10 +18,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
+from pipeline.base.commands import last_words, run_command
 from pipeline.errors import ExternalToolFailed
 from pipeline.site.facets import TABLE, SearchEntry, write_table
 
@@ -66,16 +66,15 @@ def write_index(site: Path, entries: list[SearchEntry]) -> str:
     command = pagefind_command() + ["--site", str(mirror), "--output-path", str(fresh),
                                     "--keep-index-url", "--force-language", "en", "--quiet"]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
-    except (OSError, subprocess.TimeoutExpired) as e:
+        done = run_command(command, timeout=TIMEOUT_S, check=False, label="pagefind")
+    except ExternalToolFailed:
         shutil.rmtree(fresh, ignore_errors=True)
-        raise ExternalToolFailed(f"pagefind could not run: {e}") from e
+        raise
     finally:
         shutil.rmtree(mirror, ignore_errors=True)
     if done.returncode != 0 or not (fresh / "pagefind.js").is_file():
         shutil.rmtree(fresh, ignore_errors=True)
-        tail = (done.stderr or done.stdout).strip()[-2000:]
-        raise ExternalToolFailed(f"pagefind failed with exit code {done.returncode}: {tail}")
+        raise ExternalToolFailed(f"pagefind failed with exit code {done.returncode}: {last_words(done)}")
     try:
         write_table(fresh, entries)
     except (OSError, ExternalToolFailed) as e:

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from pipeline.errors import BadInput, ZooError
 from pipeline.sources.checks import validation_errors
-from pipeline.sources.http import HttpPolicy
+from pipeline.base.http import HttpPolicy
 from pipeline.sources.partners import Partner, collection_location, load_partners
 from pipeline.sources.summary import SourceSummary
 from pipeline.spec import LoadedRdf, load_rdf

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline.errors import BadInput
-from pipeline.sources.http import HttpPolicy
+from pipeline.base.http import HttpPolicy
 from pipeline.sources.summary import HarvestSummary, SourceSummary
 from pipeline.store import Store
 

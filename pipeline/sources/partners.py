@@ -100,7 +100,7 @@ def github_raw_url(repository: str, branch: str, file: str) -> str | None:
 
 
 def _clone(partner: Partner, dest: Path) -> Path:
-    from pipeline.contribute.git import run_git
+    from pipeline.base.commands import run_git
     import shutil
 
     if dest.exists():

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pipeline.errors import BadInput
-from pipeline.sources.http import HttpPolicy, fetch_bytes, fetch_json
+from pipeline.base.http import HttpPolicy, fetch_bytes, fetch_json
 
 FOLDER_BASE = "https://zenodo.invalid/api"  # .invalid never resolves: a placeholder, not a host
 MAX_JSON_BYTES = 32 * 1024 * 1024

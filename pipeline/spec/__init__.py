@@ -1,38 +1,17 @@
-"""The RDF format library: load, validate, upgrade and normalise resource descriptions.
-
-Public API (imported lazily so `import pipeline.spec` stays cheap):
-load_rdf, LoadedRdf, Root, yamlio, validate, Report, Issue, upgrade, normalized_model,
-resolve_collection, CollectionEntry, referenced_files, FileRef, find_rdf_name, is_rdf_name.
-"""
-
-from __future__ import annotations
-
-import importlib
-from typing import Any
+"""The RDF format library: load, validate, upgrade and normalise resource descriptions."""
 
 from pipeline.spec import yamlio
+from pipeline.spec.collection import CollectionEntry, resolve_collection
+from pipeline.spec.files import FileRef, referenced_files
 from pipeline.spec.load import LoadedRdf, find_rdf_name, is_rdf_name, load_rdf, parse_rdf
+from pipeline.spec.normalize import normalized_model
+from pipeline.spec.report import Issue, Report
 from pipeline.spec.root import FolderRoot, Root, UrlRoot, ZipRoot
-
-_LAZY = {
-    "validate": "pipeline.spec.validator",
-    "Report": "pipeline.spec.report",
-    "Issue": "pipeline.spec.report",
-    "upgrade": "pipeline.spec.upgrader",
-    "normalized_model": "pipeline.spec.normalize",
-    "resolve_collection": "pipeline.spec.collection",
-    "CollectionEntry": "pipeline.spec.collection",
-    "referenced_files": "pipeline.spec.files",
-    "FileRef": "pipeline.spec.files",
-}
+from pipeline.spec.upgrader import upgrade
+from pipeline.spec.validator import validate
 
 __all__ = [
-    "FolderRoot", "LoadedRdf", "Root", "UrlRoot", "ZipRoot", "find_rdf_name", "is_rdf_name",
-    "load_rdf", "parse_rdf", "yamlio", *_LAZY,
+    "CollectionEntry", "FileRef", "FolderRoot", "Issue", "LoadedRdf", "Report", "Root", "UrlRoot", "ZipRoot",
+    "find_rdf_name", "is_rdf_name", "load_rdf", "normalized_model", "parse_rdf", "referenced_files",
+    "resolve_collection", "upgrade", "validate", "yamlio",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'pipeline.spec' has no attribute {name!r}")

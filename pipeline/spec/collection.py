@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from pipeline.errors import BadInput
-from pipeline.sources.http import HttpPolicy, fetch_bytes
+from pipeline.base.http import HttpPolicy, fetch_bytes
 from pipeline.spec.load import LoadedRdf, parse_rdf
 from pipeline.spec.root import Root, UrlRoot, is_url, sub_root
 

@@ -12,7 +12,7 @@ from typing import Iterable
 from urllib.parse import unquote, urlsplit
 
 from pipeline.errors import BadInput
-from pipeline.sources.http import HttpPolicy, fetch_bytes
+from pipeline.base.http import HttpPolicy, fetch_bytes
 from pipeline.spec import yamlio
 from pipeline.spec.root import FolderRoot, Root, UrlRoot, ZipRoot, is_url, temp_zip_root
 

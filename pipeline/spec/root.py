@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from pipeline.errors import BadInput
-from pipeline.sources.http import HttpError, HttpPolicy, download, fetch_bytes
+from pipeline.base.http import HttpError, HttpPolicy, download, fetch_bytes
 
 MiB = 1024 * 1024
 DEFAULT_FILE_LIMIT = 2048 * MiB

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.runner import npy
+from pipeline.base import npy
 from pipeline.spec.report import Issue, error
 from pipeline.spec.rules_common import as_list
 from pipeline.spec.rules_model05 import axis_id, tensor_id

@@ -6,7 +6,7 @@ import os
 from typing import Callable
 
 from pipeline.errors import BadInput
-from pipeline.sources.http import HttpPolicy
+from pipeline.base.http import HttpPolicy
 from pipeline.spec import schema
 from pipeline.spec.files import check_files, path_issues, referenced_files
 from pipeline.spec.load import LoadedRdf, load_rdf

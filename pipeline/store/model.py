@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.base.digest import json_digest
 from pipeline.errors import BadInput
 
 RESOURCE_STATUSES = ("accepted", "blocked")
@@ -25,7 +24,7 @@ def rdf_location(store_root: "os.PathLike[str] | str", rdf_source: str) -> str:
 def data_digest(data: dict[str, Any]) -> str:
     """sha256 of a resolved description as canonical JSON: the `rdf_sha256` of a partner entry,
     whose published form is its own RDF with the collection's overlay, not a file's bytes."""
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    return json_digest(data)
 
 
 RESOURCE_ID = re.compile(r"^[a-z0-9_\-.]+(/[a-z0-9_\-.]+)*$")

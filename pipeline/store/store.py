@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
 from filelock import FileLock
 
-from pipeline.atomic import replace_file
+from pipeline.base.atomic import replace_file
 from pipeline.errors import BadInput
 from pipeline.store import yaml
 from pipeline.store.model import RESOURCE_ID, Resource

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.sources import harvest
-from pipeline.sources.http import HttpPolicy
+from pipeline.base.http import HttpPolicy
 from pipeline.sources.recordset import record_json, write_record_set
 from pipeline.sources.zenodo_server import Faults, ZenodoServer
 from pipeline.store import yaml as store_yaml

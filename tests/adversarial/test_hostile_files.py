@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.sources.http import HttpPolicy
+from pipeline.base.http import HttpPolicy
 from pipeline.spec import validate, yamlio
 
 from hostile import (DATASET, MiB, dataset_copy, lie_about_size, model_copy, npy_bytes, npy_header, read_yaml,

@@ -203,7 +203,7 @@ def test_model_from_a_loopback_url():
     import functools
     import http.server
 
-    from pipeline.sources.http import HttpPolicy
+    from pipeline.base.http import HttpPolicy
 
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(MODELS / "two-channel-fusion-2d"))
     handler.log_message = lambda *a: None
@@ -220,7 +220,7 @@ def test_model_from_a_loopback_url():
 
 
 def test_environment_key_groups_formats_with_the_same_requirements():
-    from pipeline.runner import environment_key
+    from pipeline.runner.testing import environment_key
     from pipeline.spec import load_rdf, normalized_model
 
     descr = normalized_model(load_rdf(str(MODELS / "nuclei-boundary-2d")).data)

@@ -4,7 +4,6 @@ whose scripts never run, no-JavaScript browsing, and a phone-sized layout."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -244,7 +243,7 @@ def test_without_javascript_the_grid_and_pages_work(browser, site_url):
         page.wait_for_url("**/browse/dataset/1.html")
         assert page.locator("#grid .card-title a").all_inner_texts() == ["Tiny Nuclei Example Images"]
         page.locator("#grid .card-title a").first.click()
-        page.wait_for_url(f"**/rdfs/10.5281/zenodo.2222222/index.html")
+        page.wait_for_url("**/rdfs/10.5281/zenodo.2222222/index.html")
         assert page.locator("h1#title").inner_text() == "Tiny Nuclei Example Images"
         assert page.locator("#compatibility details.chip").count() == 1
     finally:

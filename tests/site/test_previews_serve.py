@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from pipeline.errors import BadInput
-from pipeline.site.previews import to_2d, to_png, tensor_previews
+from pipeline.build.previews import to_2d, to_png, tensor_previews
 from pipeline.site.serve import make_server, serve_in_thread
 from pipeline.spec import load_rdf
 

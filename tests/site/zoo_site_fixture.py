@@ -9,7 +9,6 @@ import shutil
 import zipfile
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 from pipeline.spec import yamlio

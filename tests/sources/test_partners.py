@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.errors import BadInput
 from pipeline.sources import harvest
-from pipeline.sources.http import HttpPolicy
+from pipeline.base.http import HttpPolicy
 from pipeline.sources.partners import github_raw_url, load_partners, parse_partner
 from pipeline.store import Store
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import BadInput
-from pipeline.sources.http import HttpPolicy
+from pipeline.base.http import HttpPolicy
 from pipeline.sources.transport import FolderTransport, HttpTransport
 from pipeline.sources.zenodo import ZenodoClient, normalize_time, parse_record
 from pipeline.sources.zenodo_server import Faults, ZenodoServer

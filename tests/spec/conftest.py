@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from pipeline.sources.http import HttpPolicy
+from pipeline.base.http import HttpPolicy
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

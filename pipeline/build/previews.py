@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from pipeline.errors import BadInput
-from pipeline.runner import npy
+from pipeline.base import npy
 
 MiB = 1024 * 1024
 MAX_TENSOR_BYTES = 64 * MiB  # previews are for small test tensors; larger ones are skipped

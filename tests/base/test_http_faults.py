@@ -5,7 +5,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from pipeline.sources.http import HttpError, HttpPolicy, fetch_bytes, fetch_json
+from pipeline.base.http import HttpError, HttpPolicy, fetch_bytes, fetch_json
 
 
 class Script:

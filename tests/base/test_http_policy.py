@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.sources.http import HttpError, HttpPolicy, check_url
+from pipeline.base.http import HttpError, HttpPolicy, check_url
 
 
 @pytest.mark.parametrize(

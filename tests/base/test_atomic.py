@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from pipeline.atomic import FILE_MODE, replace_file
+from pipeline.base.atomic import FILE_MODE, replace_file
 
 
 @pytest.mark.parametrize("durable", [True, False])

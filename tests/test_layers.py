@@ -1,0 +1,69 @@
+"""Imports point one way: a package may import only from its own layer's package or lower ones."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PIPELINE = Path(__file__).resolve().parents[1] / "pipeline"
+
+# Lowest first. Siblings may not import each other, except inside the foundation and the top,
+# which are each one unit (`pipeline.errors` and the version belong to the foundation).
+LAYERS = [
+    {"base", "errors", "__init__"},
+    {"spec"},
+    {"store", "runner"},
+    {"sources"},
+    {"build", "contribute"},
+    {"site"},
+    {"cli", "main_job", "__main__"},
+]
+RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
+UNITS = {0, len(LAYERS) - 1}
+
+
+def imported_packages(path: Path) -> set[str]:
+    """The top-level `pipeline.<x>` names a module imports, at module level or inside functions."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                 else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "pipeline":
+                found.add(parts[1] if len(parts) > 1 else "__init__")
+    return found
+
+
+def violations() -> list[str]:
+    bad = []
+    for path in sorted(PIPELINE.rglob("*.py")):
+        rel = path.relative_to(PIPELINE)
+        own = rel.parts[0].removesuffix(".py")
+        for other in sorted(imported_packages(path) - {own}):
+            if RANK[other] > RANK[own] or (RANK[other] == RANK[own] and RANK[own] not in UNITS):
+                bad.append(f"{rel.as_posix()} imports pipeline.{other}")
+    return bad
+
+
+def test_every_package_has_a_layer():
+    packages = {p.name.removesuffix(".py") for p in PIPELINE.iterdir()
+                if p.suffix == ".py" or (p / "__init__.py").exists()}
+    assert packages == set(RANK)
+
+
+def test_imports_point_down():
+    assert violations() == []
+
+
+def test_no_package_hides_its_imports_behind_getattr():
+    lazy = [p.relative_to(PIPELINE).as_posix() for p in PIPELINE.rglob("__init__.py")
+            if any(isinstance(n, ast.FunctionDef) and n.name == "__getattr__"
+                   for n in ast.parse(p.read_text(encoding="utf-8")).body)]
+    assert lazy == []
+
+
+def test_the_check_catches_an_upward_import(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from pipeline.site.builder import build_site\nimport pipeline.base.http\n")
+    assert imported_packages(module) == {"site", "base"}
