@@ -1,164 +1,156 @@
-"""Tiled prediction (FORMAT.md §7): preprocess the whole sample, run the network block by block with
-the output halo as context (reflection padding at the borders), write back only the inner parts,
-then postprocess the whole output. Memory of the network call is bounded by the block size.
+"""Blockwise prediction (FORMAT.md §7): preprocess the whole sample, run the network block by block with
+the output halo as context (borders padded as the input's `pad` says, symmetric by default like the
+reference runner), keep only every output's halo-free inner part, then postprocess the whole output.
+The network only ever sees one block, so its memory is bounded by the block size.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
-from pipeline.runner.axes import axis_ids, axis_scale, find_axis
+from pipeline.runner.axes import axis_ids
+from pipeline.runner.blocking import DEFAULT_BLOCK_BYTES, Plan, plan
 from pipeline.runner.execute import ModelRunner, TensorError
+from pipeline.runner.padding import DEFAULT_PAD, cut
+from pipeline.runner.sizes import ModelSizes, SizeError, model_sizes
 
-TILE_TYPES = ("space", "time")
-
-
-@dataclass(frozen=True)
-class TiledAxis:
-    """One tiled axis of the primary input: its position, context per side and block size."""
-
-    aid: str
-    index: int
-    size: int
-    context: int
-    block: int
-
-    @property
-    def core(self) -> int:
-        return self.block - 2 * self.context
+Progress = Callable[[int, int], None]
 
 
-def _valid_block(size_spec: dict, at_least: int) -> int:
-    m, s = int(size_spec["min"]), int(size_spec.get("step") or 0)
-    if at_least <= m or s == 0:
-        return m
-    return m + math.ceil((at_least - m) / s) * s
-
-
-def output_offsets(runner: ModelRunner, primary: dict, aid: str) -> dict[str, tuple[int, float, int]]:
-    """Per output: (axis index, offset along `aid` in input pixels, halo) for axes that follow `aid`."""
-    inputs = {t["id"]: t for t in runner.inputs}
-    found = {}
-    for t in runner.outputs:
-        for k, a in enumerate(t["axes"]):
-            size = a.get("size")
-            if not (isinstance(size, dict) and size.get("tensor_id") == primary["id"] and size.get("axis_id") == aid):
-                continue
-            if axis_scale(find_axis(inputs, primary["id"], aid)) != axis_scale(a):
-                raise TensorError(f"output {t['id']!r} axis {aid!r} has another scale than its input: not tileable")
-            offset = float(size.get("offset") or 0)
-            if offset % 2:
-                raise TensorError(f"output {t['id']!r} axis {aid!r}: odd size offset, the crop is not centred")
-            found[t["id"]] = (k, offset, int(a.get("halo") or 0))
-    return found
-
-
-def plan_axes(runner: ModelRunner, shape: tuple[int, ...], block: dict[str, int] | None) -> list[TiledAxis]:
-    """The tiled axes of the first input: parameterized space/time axes."""
-    primary = runner.inputs[0]
-    plan = []
-    for k, a in enumerate(primary["axes"]):
-        size = a.get("size")
-        if a.get("type") not in TILE_TYPES or not (isinstance(size, dict) and "min" in size):
+def check_fixed_axes(ms: ModelSizes, shapes: dict[str, tuple[int, ...]]) -> None:
+    """Axes that are never padded or tiled (channel, index, batch) must already have a valid size."""
+    for tid, sizes in ms.inputs.items():
+        if tid not in shapes:
             continue
-        offs = output_offsets(runner, primary, axis_ids(primary)[k])
-        context = max([0] + [int(halo - off / 2) for (_, off, halo) in offs.values()])
-        block = block or {}
-        want = block.get(axis_ids(primary)[k]) or block.get("*") or max(int(size["min"]), 2 * context + 64)
-        want = min(want, shape[k] + 2 * context)  # no block larger than the padded image
-        blk = _valid_block(size, max(want, 2 * context + 1))
-        plan.append(TiledAxis(axis_ids(primary)[k], k, shape[k], context, blk))
-    return plan
+        shape = shapes[tid]
+        if len(shape) != len(sizes):
+            raise SizeError(f"the array has {len(shape)} dimensions {shape}, the model expects axes "
+                            f"{[s.axis for s in sizes]}", sizes[0].loc.rsplit(".", 1)[0] if sizes else tid)
+        for s in sizes:
+            n = shape[s.index]
+            if s.kind == "channel" and n != s.fixed:
+                raise SizeError(f"input {tid!r} has {n} channels, the model expects {s.fixed}", f"{s.loc}.channel_names")
+            if s.type not in ("space", "time") and s.kind in ("fixed", "param") and not s.valid(n):
+                raise SizeError(f"input {tid!r} axis {s.axis!r} is {n} long, the model takes {s.describe()}",
+                                f"{s.loc}.size")
 
 
-def _follow_primary(runner: ModelRunner, plan: list[TiledAxis]) -> dict[str, dict[str, int]]:
-    """Axis index of each tiled axis in every input; other inputs must reference the first with offset 0."""
-    primary = runner.inputs[0]
-    where = {primary["id"]: {p.aid: p.index for p in plan}}
-    for t in runner.inputs[1:]:
-        where[t["id"]] = {}
-        for k, a in enumerate(t["axes"]):
-            size = a.get("size")
-            if isinstance(size, dict) and size.get("tensor_id") == primary["id"] and not size.get("offset"):
-                where[t["id"]][size["axis_id"]] = k
-        if set(where[t["id"]]) != {p.aid for p in plan}:
-            raise TensorError(f"input {t['id']!r} does not follow the tiled axes of {primary['id']!r}")
-    return where
+def plan_for(runner: ModelRunner, shapes: dict[str, tuple[int, ...]], block: dict[str, int] | None = None,
+             budget: int = DEFAULT_BLOCK_BYTES) -> Plan:
+    """The block plan for preprocessed inputs of these shapes."""
+    ms = model_sizes(runner.descr)
+    check_fixed_axes(ms, shapes)
+    return plan(ms, shapes, block, budget)
 
 
-def _pad(x: np.ndarray, axes: dict[str, int], pads: dict[str, tuple[int, int]]) -> np.ndarray:
-    width = [(0, 0)] * x.ndim
-    for aid, k in axes.items():
-        width[k] = pads[aid]
-    return np.pad(x, width, mode="reflect") if any(w != (0, 0) for w in width) else x
+def _windows(p: Plan, grid: tuple[int, ...]) -> dict[str, dict[int, tuple[int, int]]]:
+    """Per input tensor: {axis index: (start, length)} of this block, in padded coordinates."""
+    out: dict[str, dict[int, tuple[int, int]]] = {}
+    for comp, lay, i in zip(p.components, p.layouts, grid):
+        s = lay.start(i)
+        for m in comp.members:
+            out.setdefault(m.size.tensor, {})[m.size.index] = (math.floor(s * m.a + m.b), m.length(lay.block))
+    return out
 
 
-def predict_tiled(runner: ModelRunner, sample: dict[str, np.ndarray], block: dict[str, int] | None = None
-                  ) -> dict[str, np.ndarray]:
-    """Whole-sample preprocessing, blockwise network, whole-sample postprocessing."""
-    pre = runner.preprocess(sample)
-    primary = runner.inputs[0]
-    plan = plan_axes(runner, pre[primary["id"]].shape, block)
-    if not plan:
-        return runner.postprocess(runner.network(pre), sample)
-    where = _follow_primary(runner, plan)
-    offsets = {p.aid: output_offsets(runner, primary, p.aid) for p in plan}
-    # positions (in input pixels) every output needs: [lo, hi) per tiled axis
-    span = {p.aid: (min([0] + [-o / 2 for (_, o, _) in offsets[p.aid].values()]),
-                    max([p.size] + [p.size + o / 2 for (_, o, _) in offsets[p.aid].values()])) for p in plan}
-    counts = {p.aid: max(1, math.ceil((span[p.aid][1] - span[p.aid][0]) / p.core)) for p in plan}
-    pads = {p.aid: (int(p.context - span[p.aid][0]),
-                    int(span[p.aid][0] + counts[p.aid] * p.core + p.context - p.size)) for p in plan}
-    padded = {tid: _pad(x, where[tid], pads) for tid, x in pre.items()}
-    assembled: dict[str, np.ndarray] = {}
-    for grid in itertools.product(*[range(counts[p.aid]) for p in plan]):
-        starts = {p.aid: g * p.core for p, g in zip(plan, grid)}
-        blocks = {}
-        for tid, x in padded.items():
-            idx = [slice(None)] * x.ndim
-            for p in plan:
-                idx[where[tid][p.aid]] = slice(starts[p.aid], starts[p.aid] + p.block)
-            blocks[tid] = x[tuple(idx)]
-        outs = runner.network(blocks)
-        for t in runner.outputs:
-            _write_block(assembled, t, outs[t["id"]], plan, offsets, starts, counts)
-    result = {}
-    for t in runner.outputs:
-        idx = [slice(None)] * assembled[t["id"]].ndim
-        for p in plan:
-            if t["id"] in offsets[p.aid]:
-                k, off, _ = offsets[p.aid][t["id"]]
-                lo = int(-off / 2 - span[p.aid][0])
-                idx[k] = slice(lo, lo + int(p.size + off))
-        result[t["id"]] = assembled[t["id"]][tuple(idx)]
-    return runner.postprocess(result, sample)
-
-
-def _write_block(assembled: dict, t: dict, out: np.ndarray, plan: list[TiledAxis], offsets: dict,
-                 starts: dict, counts: dict) -> None:
+def _keep(p: Plan, grid: tuple[int, ...], tid: str, out: np.ndarray, ids: list[str]) -> tuple[tuple, tuple]:
+    """(source slices in the block output, destination slices in the whole output) for output `tid`."""
     src = [slice(None)] * out.ndim
     dst = [slice(None)] * out.ndim
-    shape = list(out.shape)
-    for p in plan:
-        if t["id"] not in offsets[p.aid]:
-            raise TensorError(f"output {t['id']!r} has no axis following input axis {p.aid!r}: not tileable")
-        k, off, _ = offsets[p.aid][t["id"]]
-        first = int(p.context + off / 2)
-        src[k] = slice(first, first + p.core)
-        dst[k] = slice(starts[p.aid], starts[p.aid] + p.core)
-        shape[k] = counts[p.aid] * p.core
-    if t["id"] not in assembled:
-        assembled[t["id"]] = np.zeros(shape, dtype=out.dtype)
-    assembled[t["id"]][tuple(dst)] = out[tuple(src)]
+    for comp, lay, i in zip(p.components, p.layouts, grid):
+        for f in comp.followers:
+            if f.size.tensor != tid:
+                continue
+            k = f.size.index
+            if out.shape[k] != f.length(lay.block):
+                raise TensorError(f"output {tid!r} axis {ids[k]!r} is {out.shape[k]} long for an input block of "
+                                  f"{lay.block}, its description makes it {f.length(lay.block)} ({f.size.loc}.size)")
+            keep = int(lay.stride * f.a)
+            j0 = lay.inner_start[(tid, k)]
+            start = int(lay.start(i) * f.a) + j0
+            total = f.length(comp.anchor.actual)
+            lo, hi = max(start, 0), min(start + keep, total)
+            src[k] = slice(j0 + lo - start, j0 + hi - start)
+            dst[k] = slice(lo, hi)
+    return tuple(src), tuple(dst)
 
 
-def describe_plan(plan: list[TiledAxis]) -> str:
-    return ", ".join(f"{p.aid}: block {p.block} (context {p.context})" for p in plan) or "untiled"
+def _final_shape(p: Plan, tid: str, first: np.ndarray) -> list[int]:
+    shape = list(first.shape)
+    for comp in p.components:
+        for f in comp.followers:
+            if f.size.tensor == tid:
+                shape[f.size.index] = f.length(comp.anchor.actual)
+    return shape
+
+
+def run_blocks(runner: ModelRunner, pre: dict[str, np.ndarray], p: Plan,
+               progress: Progress | None = None) -> dict[str, np.ndarray]:
+    """The network on every block of the preprocessed sample, stitched into whole raw outputs."""
+    pads = {t["id"]: t.get("pad") or DEFAULT_PAD for t in runner.inputs}
+    assembled: dict[str, np.ndarray] = {}
+    total = p.blocks
+    for n, grid in enumerate(itertools.product(*[range(lay.count) for lay in p.layouts])):
+        windows = _windows(p, grid)
+        blocks = {tid: cut(x, windows.get(tid, {}), pads[tid]) for tid, x in pre.items()}
+        outs = runner.network(blocks)
+        for t in runner.outputs:
+            out, ids = outs[t["id"]], axis_ids(t)
+            if out.ndim != len(ids):
+                raise TensorError(f"output {t['id']!r}: the network returned {out.ndim} dimensions {out.shape}, "
+                                  f"the description has axes {ids}")
+            src, dst = _keep(p, grid, t["id"], out, ids)
+            if t["id"] not in assembled:
+                assembled[t["id"]] = np.empty(_final_shape(p, t["id"], out), dtype=out.dtype)
+            target = assembled[t["id"]]
+            if any(d == slice(None) and a != b for d, a, b in zip(dst, out.shape, target.shape)):
+                raise TensorError(f"output {t['id']!r} changes shape {out.shape} from block to block")
+            target[dst] = out[src]
+        if progress:
+            progress(n + 1, total)
+    return assembled
+
+
+def _batch_one(runner: ModelRunner, sample: dict[str, np.ndarray]) -> int:
+    """The sample's batch size when the model only takes batch size 1, else 0."""
+    for t in runner.inputs:
+        for k, a in enumerate(t["axes"]):
+            if a.get("type") == "batch" and a.get("size") == 1 and t["id"] in sample:
+                return sample[t["id"]].shape[k]
+    return 0
+
+
+def predict_tiled(runner: ModelRunner, sample: dict[str, np.ndarray], block: dict[str, int] | None = None,
+                  *, budget: int = DEFAULT_BLOCK_BYTES, progress: Progress | None = None,
+                  notes: list[str] | None = None) -> dict[str, np.ndarray]:
+    """Whole-sample preprocessing, blockwise network, whole-sample postprocessing."""
+    batch = _batch_one(runner, sample)
+    if batch > 1:  # a model fixed to batch size 1: one sample at a time, outputs stacked again
+        parts = [predict_tiled(runner, _take_batch(runner, sample, i), block, budget=budget, progress=progress,
+                               notes=notes if i == 0 else None) for i in range(batch)]
+        return {t["id"]: np.concatenate([p[t["id"]] for p in parts], axis=_batch_axis(t)) for t in runner.outputs}
+    pre = runner.preprocess(sample)
+    p = plan_for(runner, {k: v.shape for k, v in pre.items()}, block, budget)
+    if notes is not None:
+        notes += [f"blocks: {p.describe()}", *p.notes]
+    return runner.postprocess(run_blocks(runner, pre, p, progress), sample)
+
+
+def _batch_axis(t: dict[str, Any]) -> int:
+    return next(k for k, a in enumerate(t["axes"]) if a.get("type") == "batch")
+
+
+def _take_batch(runner: ModelRunner, sample: dict[str, np.ndarray], i: int) -> dict[str, np.ndarray]:
+    out = {}
+    for t in runner.inputs:
+        if t["id"] in sample:
+            k = _batch_axis(t) if any(a.get("type") == "batch" for a in t["axes"]) else None
+            out[t["id"]] = sample[t["id"]] if k is None else np.take(sample[t["id"]], [i], axis=k)
+    return out
 
 
 def block_arg(text: Any) -> dict[str, int] | None:
