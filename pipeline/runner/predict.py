@@ -5,11 +5,12 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from pipeline.errors import BadInput, StageFailed
 from pipeline.runner.environments import ensure_environment, requirement_set
 from pipeline.runner.model_files import describe, load_source, materialize_weights
+from pipeline.runner.progress import tail_lines
 from pipeline.runner.sandbox import Limits, run_isolated
 
 PREFERRED = ("torchscript", "onnx", "pytorch_state_dict", "tensorflow_saved_model_bundle", "keras_hdf5", "keras_v3")
@@ -36,14 +37,23 @@ def pick_format(descr: dict, weights_format: str | None, source: str) -> str:
 
 
 def predict(source: Any, inputs: Sequence[Path], output: Path, *, weights_format: str | None = None,
-            block: dict[str, int] | None = None, limits: Limits | None = None) -> dict[str, Path]:
-    """Predict `inputs` (one file per model input, in order); returns the written files by output id."""
+            block: dict[str, int] | None = None, limits: Limits | None = None,
+            axes: Sequence[str] | None = None, budget: int | None = None,
+            progress: Callable[[str], None] | None = None) -> dict[str, Path]:
+    """Predict `inputs` (one file per model input, in order); returns the written files by output id.
+
+    `axes` gives the axes of each input file (e.g. "zyx") where the file alone is ambiguous; `budget`
+    is the tensor memory of one block in bytes; `progress` receives the worker's lines (`block N/M`).
+    """
     loaded = load_source(source)
     descr = describe(loaded)
     ids = [t["id"] for t in descr["inputs"]]
     required = [t["id"] for t in descr["inputs"] if not t.get("optional")]
     if not len(required) <= len(inputs) <= len(ids):
         raise BadInput(f"the model takes inputs {ids}, got {len(inputs)} files", source=str(loaded.source))
+    if axes and len(axes) not in (1, len(inputs)):
+        raise BadInput(f"--axes: give one axes string per input file ({len(inputs)}), got {len(axes)}",
+                       source="--axes")
     for p in inputs:
         if not Path(p).is_file():
             raise BadInput("input file not found", source=str(p))
@@ -54,11 +64,16 @@ def predict(source: Any, inputs: Sequence[Path], output: Path, *, weights_format
         files, deps = materialize_weights(loaded, descr, fmt, workdir)
         reqs = requirement_set(fmt, descr["weights"][fmt], deps)
         python = ensure_environment(reqs, conda_text=deps if reqs.conda_file else None)
-        job = {"kind": "predict", "descr": descr, "weights_format": fmt, "block": block,
+        per_input = list(axes or [])
+        per_input = per_input * len(inputs) if len(per_input) == 1 else per_input
+        job = {"kind": "predict", "descr": descr, "weights_format": fmt, "block": block, "budget": budget,
                "files": {k: str(v) for k, v in files.items()},
                "inputs": {i: str(Path(p).resolve()) for i, p in zip(ids, inputs)},
-               "outputs": {i: str(p.resolve()) for i, p in outputs.items()}}
-        outcome = run_isolated(python, job, limits or Limits.from_env())
+               "axes": {i: a for i, a in zip(ids, per_input)},
+               "outputs": {i: str(p.resolve()) for i, p in outputs.items()},
+               "progress": str(workdir / "progress.txt")}
+        with tail_lines(workdir / "progress.txt", progress or (lambda line: None)):
+            outcome = run_isolated(python, job, limits or Limits.from_env())
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     if "tests" not in outcome:

@@ -14,6 +14,7 @@ from pipeline.errors import BadInput, ExternalToolFailed, ZooError
 from pipeline.runner.checks import REPRODUCE
 from pipeline.runner.environments import RequirementSet, ensure_environment, requirement_set
 from pipeline.runner.model_files import describe, load_source, materialize_weights, materialize_test_tensors
+from pipeline.runner.progress import tail_lines
 from pipeline.runner.sandbox import Limits, run_isolated
 
 INSTALL = "install test environment"
@@ -39,9 +40,9 @@ class TestResult:
 
 
 def failed(name: str, fmt: str | None, error: str, *, traceback: str | None = None, env: dict | None = None,
-           seconds: float = 0.0, status: str = "failed") -> dict[str, Any]:
+           seconds: float = 0.0, status: str = "failed", wanted: dict | None = None) -> dict[str, Any]:
     return {"name": name, "weights_format": fmt, "status": status, "error": error, "traceback": traceback,
-            "warnings": [], "seconds": round(seconds, 3), "env": env or {}}
+            "warnings": [], "seconds": round(seconds, 3), "env": env or {}, **(wanted or {})}
 
 
 def environment_key(descr: dict[str, Any], weights_format: str, dependencies_text: str | None = None) -> str:
@@ -84,17 +85,17 @@ def _test_loaded(loaded: Any, descr: dict, weights_format: str | None, limits: L
             result.tests.append(failed(FILES, None, str(e)))
             return result
         for fmt in formats:
-            if progress:
-                progress(f"testing {fmt} weights of {loaded.source}")
-            result.tests += _test_format(loaded, descr, fmt, tensors, workdir, limits, env_cache, offline)
+            say = (lambda line, fmt=fmt: progress(f"{fmt}: {line}")) if progress else None
+            result.tests += _test_format(loaded, descr, fmt, tensors, workdir, limits, env_cache, offline, say)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return result
 
 
 def _test_format(loaded: Any, descr: dict, fmt: str, tensors: dict, workdir: Path, limits: Limits,
-                 env_cache: Path | None, offline: bool) -> list[dict[str, Any]]:
+                 env_cache: Path | None, offline: bool, say: Callable[[str], None] | None) -> list[dict[str, Any]]:
     start = time.perf_counter()
+    say = say or (lambda line: None)
     if fmt == "tensorflow_js":
         return [failed(REPRODUCE, fmt, "tensorflow_js weights cannot be run in Python", status="skipped")]
     try:
@@ -105,22 +106,29 @@ def _test_format(loaded: Any, descr: dict, fmt: str, tensors: dict, workdir: Pat
         reqs: RequirementSet = requirement_set(fmt, descr["weights"][fmt], deps_text)
     except BadInput as e:
         return [failed(INSTALL, fmt, str(e), seconds=time.perf_counter() - start)]
+    # what was asked for, beside the env that was found: the published env names packages and versions only
     wanted = {"env_key": reqs.key(), "requirements": list(reqs.requirements)}
     try:
         conda_text = deps_text if reqs.conda_file else None
         python = ensure_environment(reqs, cache_dir=env_cache, conda_text=conda_text, offline=offline)
     except ExternalToolFailed as e:
-        return [failed(INSTALL, fmt, str(e), env=wanted, seconds=time.perf_counter() - start)]
+        say(f"{INSTALL}: failed")
+        return [failed(INSTALL, fmt, str(e), wanted=wanted, seconds=time.perf_counter() - start)]
+    say(f"{INSTALL}: ready ({time.perf_counter() - start:.1f} s)")
+    progress_file = workdir / f"progress-{fmt}.txt"
     job = {"descr": descr, "weights_format": fmt, "files": {k: str(v) for k, v in files.items()},
            "test_inputs": {k: str(v) for k, v in tensors["inputs"].items()},
            "test_outputs": {k: str(v) for k, v in tensors["outputs"].items()},
-           "check_sizes": str(loaded.data.get("format_version", "")).startswith("0.5")}
-    outcome = run_isolated(python, job, limits)
-    env = {"executable": python, **outcome.get("env", {}), **wanted}
+           "check_sizes": str(loaded.data.get("format_version", "")).startswith("0.5"),
+           "progress": str(progress_file)}
+    with tail_lines(progress_file, say):
+        outcome = run_isolated(python, job, limits)
+    env = outcome.get("env") if isinstance(outcome.get("env"), dict) else {}
     if "tests" not in outcome:
+        say(f"model process: {outcome['error']}")
         return [failed(REPRODUCE, fmt, f"the model process {outcome['error']}", traceback=outcome.get("stderr"),
-                       env=env, seconds=time.perf_counter() - start)]
-    return [{**t, "weights_format": fmt, "env": env} for t in outcome["tests"]]
+                       env=env, wanted=wanted, seconds=time.perf_counter() - start)]
+    return [{**t, "weights_format": fmt, "env": env, **wanted} for t in outcome["tests"]]
 
 
 # pytest would otherwise collect these by their names wherever a test module imports them

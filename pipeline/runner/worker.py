@@ -6,6 +6,7 @@ the model's framework and pure runner modules, so it also runs in a per-model en
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import platform
@@ -15,8 +16,6 @@ import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
-
-ENV_PACKAGES = ("numpy", "torch", "onnxruntime", "tensorflow", "tensorflow-cpu", "keras")
 
 
 def apply_rlimits(rlimits: dict[str, Any]) -> None:
@@ -40,70 +39,130 @@ def block_network() -> None:
     socket.getaddrinfo = refuse  # type: ignore[assignment]
 
 
-def environment() -> dict[str, Any]:
-    """The exact environment: python version and the framework packages present."""
-    packages = {}
-    for name in ENV_PACKAGES:
+def used_modules(fmt: str, entry: dict[str, Any], files: dict[str, Path]) -> set[str]:
+    """Top-level modules a test of this weights format uses: numpy, the framework, the architecture's imports."""
+    used = {"numpy", *FRAMEWORK_MODULES.get(fmt, ())}
+    arch = entry.get("architecture") if isinstance(entry.get("architecture"), dict) else {}
+    if arch.get("import_from"):
+        used.add(str(arch["import_from"]).split(".")[0])
+    source = files.get(str(arch.get("source", "")))
+    if source is not None and source.is_file():
         try:
-            packages[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
+            tree = ast.parse(source.read_bytes())
+        except (SyntaxError, ValueError):
+            tree = None
+        for node in ast.walk(tree) if tree else ():
+            if isinstance(node, ast.Import):
+                used |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                used.add(node.module.split(".")[0])
+    return used
+
+
+def environment(modules: set[str]) -> dict[str, str]:
+    """The exact environment: python and, in full, the version of every installed package the test used
+    (imported modules only: a torch test does not list TensorFlow even where it is installed)."""
+    env = {"python": platform.python_version()}
+    owners = metadata.packages_distributions()
+    for module in sorted(modules):
+        if module not in sys.modules:
             continue
-    return {"python": platform.python_version(), "executable": sys.executable, "packages": packages}
+        for dist in sorted(set(owners.get(module, []))):
+            try:
+                env[dist] = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                continue
+    return env
 
 
-def run_job(job: dict[str, Any]) -> dict[str, Any]:
+def _load(job: dict[str, Any]) -> tuple[Any, Any]:
+    """A guarded weights load: (the LOAD check, the network or None)."""
     from pipeline.runner.adapters import load_adapter
-    from pipeline.runner.checks import LOAD, REPRODUCE, SIZES, guarded, reproduce, sizes_check
-    from pipeline.runner.execute import ModelRunner
+    from pipeline.runner.checks import LOAD, guarded
 
     descr, fmt = job["descr"], job["weights_format"]
     files = {k: Path(v) for k, v in job["files"].items()}
     holder: dict[str, Any] = {}
 
     def load(check: Any) -> None:
-        holder["predict"] = load_adapter(fmt, descr["weights"][fmt], files, [t["id"] for t in descr["outputs"]],
-                                         [t["id"] for t in descr["inputs"]])
+        holder["net"] = load_adapter(fmt, descr["weights"][fmt], files, [t["id"] for t in descr["outputs"]],
+                                     [t["id"] for t in descr["inputs"]])
 
-    loaded = guarded(LOAD, load)
+    check = guarded(LOAD, load)
+    return check, holder.get("net")
+
+
+def _env(job: dict[str, Any]) -> dict[str, str]:
+    fmt = job["weights_format"]
+    files = {k: Path(v) for k, v in job["files"].items()}
+    return environment(used_modules(fmt, job["descr"]["weights"].get(fmt) or {}, files))
+
+
+def run_job(job: dict[str, Any]) -> dict[str, Any]:
+    from pipeline.runner.checks import REPRODUCE, SIZES, guarded, reproduce, sizes_check
+    from pipeline.runner.execute import ModelRunner
+
+    descr, fmt = job["descr"], job["weights_format"]
+    loaded, net = _load(job)
+    report_stage(job, f"{loaded.name}: {loaded.status} ({loaded.seconds:.1f} s)")
     if loaded.status != "passed":
-        return {"tests": [{**loaded.to_json(), "name": REPRODUCE}], "env": environment()}
-    runner = ModelRunner(descr, holder["predict"])
+        return {"tests": [{**loaded.to_json(), "name": REPRODUCE}], "env": _env(job)}
+    runner = ModelRunner(descr, net)
     inputs = {k: Path(v) for k, v in job["test_inputs"].items()}
     outputs = {k: Path(v) for k, v in job["test_outputs"].items()}
     tests = [guarded(REPRODUCE, lambda c: reproduce(runner, fmt, inputs, outputs, c))]
+    report_stage(job, f"{tests[0].name}: {tests[0].status} ({tests[0].seconds:.1f} s)")
     tests[0].seconds += loaded.seconds
     if job.get("check_sizes"):
         tests.append(guarded(SIZES, lambda c: sizes_check(runner, c)))
-    return {"tests": [t.to_json() for t in tests], "env": environment()}
+        report_stage(job, f"{tests[1].name}: {tests[1].status} ({tests[1].seconds:.1f} s)")
+    return {"tests": [t.to_json() for t in tests], "env": _env(job)}
 
 
 def run_predict(job: dict[str, Any]) -> dict[str, Any]:
-    """Tiled prediction on image files; writes one file per output."""
-    from pipeline.runner.adapters import load_adapter
+    """Blockwise prediction on image files; writes one file per output."""
     from pipeline.runner.checks import guarded
     from pipeline.runner.execute import ModelRunner
     from pipeline.runner.images import read_image, write_image
-    from pipeline.runner.tiling import predict_tiled
+    from pipeline.runner.tiling import DEFAULT_BLOCK_BYTES, predict_tiled
 
-    descr, fmt = job["descr"], job["weights_format"]
+    descr = job["descr"]
+    loaded, net = _load(job)
+    if loaded.status != "passed":
+        return {"tests": [{**loaded.to_json(), "name": "predict"}], "env": _env(job)}
 
     def predict(check: Any) -> None:
-        files = {k: Path(v) for k, v in job["files"].items()}
-        net = load_adapter(fmt, descr["weights"][fmt], files, [t["id"] for t in descr["outputs"]],
-                           [t["id"] for t in descr["inputs"]])
         runner = ModelRunner(descr, net)
-        sample = {t["id"]: read_image(Path(job["inputs"][t["id"]]), t) for t in descr["inputs"]
+        axes = job.get("axes") or {}
+        sample = {t["id"]: read_image(Path(job["inputs"][t["id"]]), t, axes.get(t["id"])) for t in descr["inputs"]
                   if t["id"] in job["inputs"]}
-        outputs = predict_tiled(runner, sample, job.get("block"))
+        outputs = predict_tiled(runner, sample, job.get("block"), budget=job.get("budget") or DEFAULT_BLOCK_BYTES,
+                                progress=lambda done, total: report_stage(job, f"block {done}/{total}"),
+                                notes=check.warnings)
         for tid, path in job["outputs"].items():
             write_image(Path(path), outputs[tid])
             check.warnings.append(f"{tid}: {tuple(outputs[tid].shape)} {outputs[tid].dtype} -> {path}")
 
-    return {"tests": [guarded("predict", predict).to_json()], "env": environment()}
+    return {"tests": [guarded("predict", predict).to_json()], "env": _env(job)}
 
 
-FRAMEWORKS = {"torchscript": "torch", "pytorch_state_dict": "torch", "onnx": "onnxruntime",
-              "keras_hdf5": "keras", "keras_v3": "keras", "tensorflow_saved_model_bundle": "tensorflow"}
+def report_stage(job: dict[str, Any], line: str) -> None:
+    """One progress line for the parent, which tails this file while it waits (best effort)."""
+    path = job.get("progress")
+    if not path:
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(line.replace("\n", " ")[:200] + "\n")
+    except OSError:
+        pass
+
+
+# per format: the framework (imported before the fence) and the backend a test may also use; a module
+# counts as used only when it was really imported
+FRAMEWORK_MODULES = {"torchscript": ("torch",), "pytorch_state_dict": ("torch",), "onnx": ("onnxruntime",),
+                     "keras_hdf5": ("keras", "tensorflow"), "keras_v3": ("keras", "tensorflow"),
+                     "tensorflow_saved_model_bundle": ("tensorflow",)}
 
 
 def writable_folders(job: dict[str, Any], result_path: Path) -> set[Path]:
@@ -111,6 +170,8 @@ def writable_folders(job: dict[str, Any], result_path: Path) -> set[Path]:
     folders = {result_path.parent, Path.cwd()}
     for key in ("files", "test_inputs", "test_outputs", "outputs"):
         folders |= {Path(p).parent for p in (job.get(key) or {}).values()}
+    if job.get("progress"):
+        folders.add(Path(job["progress"]).parent)
     return folders
 
 
@@ -119,8 +180,7 @@ def fence_model_code(job: dict[str, Any], result_path: Path) -> None:
     then forbid writes outside the job's folders and new processes for everything that follows."""
     from pipeline.runner import fence
 
-    framework = FRAMEWORKS.get(job.get("weights_format", ""))
-    if framework:
+    for framework in FRAMEWORK_MODULES.get(job.get("weights_format", ""), ())[:1]:
         try:
             __import__(framework)
         except ImportError:
