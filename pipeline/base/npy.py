@@ -33,6 +33,11 @@ def _header(f: io.BufferedIOBase) -> tuple[tuple[int, ...], bool, np.dtype]:
     raise NpyError(f"unsupported .npy format version {version}")
 
 
+def header(f: io.BufferedIOBase) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """(shape, fortran_order, dtype) from an open .npy file, leaving it at the start of the data."""
+    return _header(f)
+
+
 def declared_bytes(shape: tuple[int, ...], dtype: np.dtype) -> int:
     """Bytes of data a header declares (exact Python integers, no overflow)."""
     return math.prod(shape) * dtype.itemsize

@@ -27,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--env-cache", type=Path, default=None, metavar="DIR",
                         help="where built test environments are kept (default .cache/envs)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.set_defaults(handler=run)
 
 
@@ -47,8 +48,9 @@ def limits_from(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     from pipeline.runner.testing import test_model
 
+    progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     result = test_model(args.source, weights_format=args.weights, limits=limits_from(args), env_cache=args.env_cache,
-                        progress=lambda line: print(line, file=sys.stderr, flush=True))
+                        progress=progress)
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
     else:
@@ -60,10 +62,11 @@ def format_result(data: dict) -> str:
     """Readable per-format lines with errors indented below."""
     lines = [f"{data['source']}: {data['status'].upper()}"]
     for t in data["tests"]:
-        env = t.get("env") or {}
-        pkgs = ", ".join(f"{k} {v}" for k, v in (env.get("packages") or {}).items())
+        env = dict(t.get("env") or {})
+        python = env.pop("python", None)
+        pkgs = ", ".join(f"{k} {v}" for k, v in sorted(env.items()))
         lines.append(f"  [{t['status']:>7}] {t['weights_format'] or '-'}: {t['name']} ({t['seconds']:.1f} s)"
-                     + (f"  [python {env['python']}; {pkgs}]" if env.get("python") else ""))
+                     + (f"  [python {python}; {pkgs}]" if python else ""))
         if t.get("error"):
             lines += ["            " + ln for ln in str(t["error"]).splitlines()[:20]]
         for w in t.get("warnings") or []:

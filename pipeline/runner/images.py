@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.runner import npy
+from pipeline.base import npy
 from pipeline.runner.axes import axis_ids
 
 MAX_IMAGE_ELEMENTS = 2**30  # 32768 x 32768: larger images are refused from the header alone

@@ -13,6 +13,7 @@ from pipeline.runner.model_files import describe, load_source, materialize_weigh
 from pipeline.runner.progress import tail_lines
 from pipeline.runner.sandbox import Limits, run_isolated
 
+INPUT_ERRORS = ("ImageError", "SizeError", "TensorError")
 PREFERRED = ("torchscript", "onnx", "pytorch_state_dict", "tensorflow_saved_model_bundle", "keras_hdf5", "keras_v3")
 
 
@@ -80,5 +81,8 @@ def predict(source: Any, inputs: Sequence[Path], output: Path, *, weights_format
         raise StageFailed(f"prediction {outcome['error']}\n{outcome.get('stderr', '')[-1500:]}")
     check = outcome["tests"][0]
     if check["status"] != "passed":
+        kind, _, msg = str(check["error"]).partition(": ")
+        if kind in INPUT_ERRORS:  # the images or the description's sizes, not the model, are at fault
+            raise BadInput(msg, source=str(loaded.source))
         raise StageFailed(f"prediction failed: {check['error']}")
     return outputs

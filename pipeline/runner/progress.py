@@ -68,7 +68,9 @@ class BlockBar:
             if done.isdigit() and total.isdigit():
                 self._update(int(done), int(total))
                 return
-        if self.echo:
+        if self.bar is not None:
+            self.bar.write(line, file=sys.stderr)
+        elif self.echo:
             self.echo(line)
 
     def _update(self, done: int, total: int) -> None:

@@ -126,7 +126,7 @@ def _batch_one(runner: ModelRunner, sample: dict[str, np.ndarray]) -> int:
 
 def predict_tiled(runner: ModelRunner, sample: dict[str, np.ndarray], block: dict[str, int] | None = None,
                   *, budget: int = DEFAULT_BLOCK_BYTES, progress: Progress | None = None,
-                  notes: list[str] | None = None) -> dict[str, np.ndarray]:
+                  notes: Callable[[str], None] | None = None) -> dict[str, np.ndarray]:
     """Whole-sample preprocessing, blockwise network, whole-sample postprocessing."""
     batch = _batch_one(runner, sample)
     if batch > 1:  # a model fixed to batch size 1: one sample at a time, outputs stacked again
@@ -135,8 +135,8 @@ def predict_tiled(runner: ModelRunner, sample: dict[str, np.ndarray], block: dic
         return {t["id"]: np.concatenate([p[t["id"]] for p in parts], axis=_batch_axis(t)) for t in runner.outputs}
     pre = runner.preprocess(sample)
     p = plan_for(runner, {k: v.shape for k, v in pre.items()}, block, budget)
-    if notes is not None:
-        notes += [f"blocks: {p.describe()}", *p.notes]
+    for note in [f"blocks: {p.describe()}", *p.notes] if notes else ():
+        notes(note)
     return runner.postprocess(run_blocks(runner, pre, p, progress), sample)
 
 

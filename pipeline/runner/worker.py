@@ -136,11 +136,15 @@ def run_predict(job: dict[str, Any]) -> dict[str, Any]:
         axes = job.get("axes") or {}
         sample = {t["id"]: read_image(Path(job["inputs"][t["id"]]), t, axes.get(t["id"])) for t in descr["inputs"]
                   if t["id"] in job["inputs"]}
+        def note(line: str) -> None:
+            check.warnings.append(line)
+            report_stage(job, line)
+
         outputs = predict_tiled(runner, sample, job.get("block"), budget=job.get("budget") or DEFAULT_BLOCK_BYTES,
-                                progress=lambda done, total: report_stage(job, f"block {done}/{total}"),
-                                notes=check.warnings)
+                                progress=lambda done, total: report_stage(job, f"block {done}/{total}"), notes=note)
+        by_id = {t["id"]: t for t in descr["outputs"]}
         for tid, path in job["outputs"].items():
-            write_image(Path(path), outputs[tid])
+            write_image(Path(path), outputs[tid], by_id[tid])
             check.warnings.append(f"{tid}: {tuple(outputs[tid].shape)} {outputs[tid].dtype} -> {path}")
 
     return {"tests": [guarded("predict", predict).to_json()], "env": _env(job)}
