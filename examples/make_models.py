@@ -644,6 +644,326 @@ the default tolerances (`zoo test examples/models/two-channel-fusion-2d`).
 """)
 
 
+# ----------------------------------------------------------------------------- models 4-6: other shapes
+UPSAMPLE_NET = '''"""Tiny 2x upsampler: a 3x3 convolution, a stride-2 transposed convolution, a 3x3 convolution."""
+import torch
+from torch import nn
+
+
+class TinyUpsampler(nn.Module):
+    """Doubles the resolution of a single-channel 2D image."""
+
+    def __init__(self, hidden: int = 4):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, hidden, 3, padding=1)
+        self.up = nn.ConvTranspose2d(hidden, hidden, 2, stride=2)
+        self.conv2 = nn.Conv2d(hidden, 1, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv2(torch.relu(self.up(torch.relu(self.conv1(x)))))
+'''
+
+DOWNSAMPLE_NET = '''"""Tiny 2x downsampler: a 3x3 convolution, 2x2 average pooling, a 3x3 convolution."""
+import torch
+from torch import nn
+
+
+class TinyDownsampler(nn.Module):
+    """Maps a single-channel 2D image to a probability map of half its size."""
+
+    def __init__(self, hidden: int = 4):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, hidden, 3, padding=1)
+        self.pool = nn.AvgPool2d(2)
+        self.conv2 = nn.Conv2d(hidden, 1, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv2(self.pool(torch.relu(self.conv1(x))))
+'''
+
+FIXED_NET = '''"""Tiny U-Net of one level: the skip connection needs an even input size, the model is trained at 64x64."""
+import torch
+from torch import nn
+
+
+class TinyUNet(nn.Module):
+    """One encoder level, max pooling, one bottleneck convolution, nearest upsampling, one decoder level."""
+
+    def __init__(self, hidden: int = 4):
+        super().__init__()
+        self.enc = nn.Conv2d(1, hidden, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.mid = nn.Conv2d(hidden, hidden, 3, padding=1)
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.dec = nn.Conv2d(2 * hidden, 1, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        e = torch.relu(self.enc(x))
+        m = torch.relu(self.mid(self.pool(e)))
+        return self.dec(torch.cat([e, self.up(m)], dim=1))
+'''
+
+
+def _weights(net) -> dict:
+    return {k: v.detach().numpy() for k, v in net.state_dict().items()}
+
+
+def upsample_onnx(path: Path, net) -> None:
+    from onnx import TensorProto, helper, numpy_helper
+
+    g, inits = _weights(net), []
+    inits += [numpy_helper.from_array(g["up.weight"], "up.weight"), numpy_helper.from_array(g["up.bias"], "up.bias")]
+    nodes = [
+        onnx_conv("conv1", "raw", "h1", g["conv1.weight"], g["conv1.bias"], 1, inits),
+        helper.make_node("Relu", ["h1"], ["r1"]),
+        helper.make_node("ConvTranspose", ["r1", "up.weight", "up.bias"], ["h2"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Relu", ["h2"], ["r2"]),
+        onnx_conv("conv2", "r2", "upsampled", g["conv2.weight"], g["conv2.bias"], 1, inits),
+    ]
+    f = TensorProto.FLOAT
+    save_onnx(path, nodes, inits, [helper.make_tensor_value_info("raw", f, ["b", 1, "y", "x"])],
+              [helper.make_tensor_value_info("upsampled", f, ["b", 1, "y2", "x2"])])
+
+
+def downsample_onnx(path: Path, net) -> None:
+    from onnx import TensorProto, helper
+
+    g, inits = _weights(net), []
+    nodes = [
+        onnx_conv("conv1", "raw", "h1", g["conv1.weight"], g["conv1.bias"], 1, inits),
+        helper.make_node("Relu", ["h1"], ["r1"]),
+        helper.make_node("AveragePool", ["r1"], ["p"], kernel_shape=[2, 2], strides=[2, 2]),
+        onnx_conv("conv2", "p", "probability", g["conv2.weight"], g["conv2.bias"], 1, inits),
+    ]
+    f = TensorProto.FLOAT
+    save_onnx(path, nodes, inits, [helper.make_tensor_value_info("raw", f, ["b", 1, "y", "x"])],
+              [helper.make_tensor_value_info("probability", f, ["b", 1, "y2", "x2"])])
+
+
+def fixed_onnx(path: Path, net, size: int) -> None:
+    """Declared with a fixed image size, like real exports: onnxruntime refuses any other size."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    g, inits = _weights(net), []
+    inits.append(numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales"))
+    nodes = [
+        onnx_conv("enc", "raw", "e0", g["enc.weight"], g["enc.bias"], 1, inits),
+        helper.make_node("Relu", ["e0"], ["e"]),
+        helper.make_node("MaxPool", ["e"], ["p"], kernel_shape=[2, 2], strides=[2, 2]),
+        onnx_conv("mid", "p", "m0", g["mid.weight"], g["mid.bias"], 1, inits),
+        helper.make_node("Relu", ["m0"], ["m"]),
+        helper.make_node("Resize", ["m", "", "scales"], ["u"], mode="nearest",
+                         coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
+        helper.make_node("Concat", ["e", "u"], ["cat"], axis=1),
+        onnx_conv("dec", "cat", "restored", g["dec.weight"], g["dec.bias"], 1, inits),
+    ]
+    f = TensorProto.FLOAT
+    save_onnx(path, nodes, inits, [helper.make_tensor_value_info("raw", f, ["b", 1, size, size])],
+              [helper.make_tensor_value_info("restored", f, ["b", 1, size, size])])
+
+
+def zmuv(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """zero_mean_unit_variance per sample (population std, the reference's eps)."""
+    return ((x - x.mean(axis=axes, keepdims=True)) / (x.std(axis=axes, keepdims=True) + EPS)).astype(np.float32)
+
+
+def shape_model(folder: Path, code: str, module: str, cls: str, seed: int, trace_shape: tuple[int, ...]):
+    """Write the architecture, build the network with widened weights and save its TorchScript."""
+    import torch
+
+    torch.manual_seed(seed)
+    (folder / f"{module}.py").write_text(code, encoding="utf-8")
+    net = getattr(import_file(folder / f"{module}.py", module), cls)(hidden=4).eval()
+    with torch.no_grad():  # default init gives near-constant outputs; widen them for a telling example
+        for p in net.parameters():
+            p.mul_(2.0)
+        scripted = torch.jit.trace(net, torch.zeros(*trace_shape))
+    save_torchscript(scripted, folder / "weights_torchscript.pt")
+    return net
+
+
+def run_net(net, x: np.ndarray) -> np.ndarray:
+    import torch
+
+    with torch.no_grad():
+        return net(torch.from_numpy(x)).numpy().astype(np.float32)
+
+
+def shape_weights(folder: Path) -> dict:
+    return {
+        "torchscript": {"source": "weights_torchscript.pt", "sha256": sha256(folder / "weights_torchscript.pt"),
+                        "pytorch_version": "2.13"},
+        "onnx": {"source": "weights.onnx", "sha256": sha256(folder / "weights.onnx"), "parent": "torchscript",
+                 "opset_version": 17},
+    }
+
+
+def bcyx(channel: str, y: object, x: object, **extra) -> list[dict]:
+    return [{"type": "batch"}, {"type": "channel", "channel_names": [channel]},
+            {"type": "space", "id": "y", "size": y, **extra}, {"type": "space", "id": "x", "size": x, **extra}]
+
+
+def tensor_file(folder: Path, name: str) -> dict:
+    return {"source": name, "sha256": sha256(folder / name)}
+
+
+def ref_raw(axis: str) -> dict:
+    return {"tensor_id": "raw", "axis_id": axis}
+
+
+def make_upsample(folder: Path) -> None:
+    rng = np.random.default_rng(41)
+    net = shape_model(folder, UPSAMPLE_NET, "upsample_net", "TinyUpsampler", 41, (1, 1, 16, 16))
+    upsample_onnx(folder / "weights.onnx", net)
+    raw = (blobs(rng, (32, 32), 5, 2.0) * 200 + 30).astype(np.float32)[None, None]
+    out = run_net(net, zmuv(raw, (1, 2, 3)))
+    save_npy(folder / "test_input.npy", raw)
+    save_npy(folder / "test_output.npy", out)
+    write_cover(folder / "cover.png", [raw[0, 0], out[0, 0]])
+    rdf = general_fields(
+        "Tiny Upsampler 2D",
+        "Doubles the resolution of single-channel 2D fluorescence images. A deliberately tiny "
+        "network whose output is twice the size of its input, as an example of a scaled output.",
+        ["2d", "fluorescence-light-microscopy", "super-resolution", "pytorch", "onnx", "cnn"])
+    rdf["inputs"] = [{
+        "id": "raw", "description": "fluorescence image, any intensity range",
+        "axes": bcyx("intensity", {"min": 16, "step": 8}, {"min": 16, "step": 8}),
+        "test_tensor": tensor_file(folder, "test_input.npy"), "data": {"type": "float32"},
+        "preprocessing": [{"id": "zero_mean_unit_variance", "kwargs": {"axes": ["channel", "y", "x"], "eps": EPS}}],
+    }]
+    # scale 0.5: output pixels are half as large, so the output is twice the input's size; the halo of
+    # 6 output pixels is 3 input pixels of context
+    rdf["outputs"] = [{
+        "id": "upsampled", "description": "the image at twice the resolution (standardised intensities)",
+        "axes": bcyx("intensity", ref_raw("y"), ref_raw("x"), scale=0.5, halo=6),
+        "test_tensor": tensor_file(folder, "test_output.npy"), "data": {"type": "float32"},
+    }]
+    rdf["weights"] = shape_weights(folder)
+    write_yaml(folder / "rdf.yaml", rdf)
+    write_readme(folder / "README.md", "Tiny Upsampler 2D", """
+A three-layer network that doubles the resolution of a single-channel 2D image: a 3x3
+convolution, a stride-2 transposed convolution and a 3x3 convolution. The output axes have
+`scale: 0.5` against the input's, so the output is twice the input's size, and a halo of 6
+output pixels (3 input pixels) so large images are predicted block by block. Each image is
+standardised to zero mean and unit variance first. Weights come as TorchScript and ONNX.
+""", """
+The test image is a synthetic 32x32 field of five blobs; its output is 64x64. Both weight formats
+reproduce the test output within the default tolerances (`zoo test examples/models/upsample-2d`).
+""")
+
+
+def make_downsample(folder: Path) -> None:
+    rng = np.random.default_rng(43)
+    net = shape_model(folder, DOWNSAMPLE_NET, "downsample_net", "TinyDownsampler", 43, (1, 1, 32, 32))
+    downsample_onnx(folder / "weights.onnx", net)
+    raw = (blobs(rng, (64, 64), 8, 3.0) * 900 + 100).clip(0, 65535).astype(np.uint16)[None, None]
+    x = raw.astype(np.float32)
+    lo, hi = linear_quantile(x, 1.0, (1, 2, 3)), linear_quantile(x, 99.0, (1, 2, 3))
+    x = ((x - lo) / (hi - lo + EPS)).astype(np.float32)  # scale_range per sample
+    logits = run_net(net, x)
+    out = (1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).astype(np.float32)  # sigmoid
+    save_npy(folder / "test_input.npy", raw)
+    save_npy(folder / "test_output.npy", out)
+    write_cover(folder / "cover.png", [raw[0, 0], out[0, 0]])
+    rdf = general_fields(
+        "Tiny Downsampler 2D",
+        "Predicts a foreground probability map at half the resolution of a single-channel 2D image. "
+        "A deliberately tiny network whose output is smaller than its input.",
+        ["2d", "fluorescence-light-microscopy", "semantic-segmentation", "pytorch", "onnx", "cnn"])
+    rdf["inputs"] = [{
+        "id": "raw", "description": "fluorescence image",
+        "axes": bcyx("intensity", {"min": 32, "step": 16}, {"min": 32, "step": 16}),
+        "test_tensor": tensor_file(folder, "test_input.npy"), "data": {"type": "uint16"},
+        "preprocessing": [
+            {"id": "ensure_dtype", "kwargs": {"dtype": "float32"}},
+            {"id": "scale_range", "kwargs": {"axes": ["channel", "y", "x"], "min_percentile": 1.0,
+                                             "max_percentile": 99.0, "eps": EPS}}],
+    }]
+    # scale 2.0: output pixels are twice as large, the output half the input's size; its halo of 3
+    # output pixels is 6 input pixels of context
+    rdf["outputs"] = [{
+        "id": "probability", "description": "foreground probability at half resolution",
+        "axes": bcyx("foreground", ref_raw("y"), ref_raw("x"), scale=2.0, halo=3),
+        "test_tensor": tensor_file(folder, "test_output.npy"), "data": {"type": "float32", "range": [0.0, 1.0]},
+        "postprocessing": [{"id": "sigmoid"}],
+    }]
+    rdf["weights"] = shape_weights(folder)
+    write_yaml(folder / "rdf.yaml", rdf)
+    write_readme(folder / "README.md", "Tiny Downsampler 2D", """
+A three-layer network with 2x2 average pooling in the middle: its output is half the size of
+its input. The output axes have `scale: 2.0` against the input's and a halo of 3 output pixels
+(6 input pixels). Intensities are normalised per image to the 1st..99th percentile range; the
+output is a sigmoid probability. Weights come as TorchScript and ONNX.
+""", """
+The test image is a synthetic 64x64 field of eight blobs; its output is 32x32. Both weight formats
+reproduce the test output within the default tolerances (`zoo test examples/models/downsample-2d`).
+""")
+
+
+FIXED_SIZE = 64
+
+
+def make_fixed(folder: Path) -> None:
+    rng = np.random.default_rng(47)
+    net = shape_model(folder, FIXED_NET, "unet_net", "TinyUNet", 47, (1, 1, FIXED_SIZE, FIXED_SIZE))
+    fixed_onnx(folder / "weights.onnx", net, FIXED_SIZE)
+    raw = blobs(rng, (FIXED_SIZE, FIXED_SIZE), 6, 3.0) * 500 + 50 + rng.normal(0, 20, (FIXED_SIZE, FIXED_SIZE))
+    raw = raw.astype(np.float32)[None, None]
+    out = run_net(net, zmuv(raw, (1, 2, 3)))
+    save_npy(folder / "test_input.npy", raw)
+    save_npy(folder / "test_output.npy", out)
+    write_cover(folder / "cover.png", [raw[0, 0], out[0, 0]])
+    rdf = general_fields(
+        "Tiny Fixed Shape UNet 2D",
+        "Restores single-channel 2D images with a one-level U-Net that only takes 64x64 inputs, as an "
+        "example of a fixed-shape model: larger images are tiled, smaller ones padded.",
+        ["2d", "fluorescence-light-microscopy", "denoising", "unet", "pytorch", "onnx"])
+    rdf["inputs"] = [{
+        "id": "raw", "description": "fluorescence image",
+        "axes": bcyx("intensity", FIXED_SIZE, FIXED_SIZE),
+        "test_tensor": tensor_file(folder, "test_input.npy"), "data": {"type": "float32"},
+        "pad": {"mode": "reflect"},  # how the model wants its borders padded (0.5 `pad`)
+        "preprocessing": [{"id": "zero_mean_unit_variance", "kwargs": {"axes": ["channel", "y", "x"], "eps": EPS}}],
+    }]
+    rdf["outputs"] = [{
+        "id": "restored", "description": "restored image (standardised intensities)",
+        "axes": bcyx("intensity", ref_raw("y"), ref_raw("x"), halo=8),
+        "test_tensor": tensor_file(folder, "test_output.npy"), "data": {"type": "float32"},
+    }]
+    rdf["weights"] = shape_weights(folder)
+    write_yaml(folder / "rdf.yaml", rdf)
+    write_yaml(folder / "v0_4.bioimageio.yaml", fixed_v04(rdf))
+    write_readme(folder / "README.md", "Tiny Fixed Shape UNet 2D", """
+A one-level U-Net (encoder convolution, 2x2 max pooling, bottleneck convolution, nearest
+upsampling, concatenation with the skip connection, decoder convolution). Its input has the
+fixed size 64x64: the ONNX weights refuse any other size and the skip connection of the
+TorchScript weights fails on odd sizes. The output has the input's size and a halo of 8 pixels,
+and the input asks to be padded by reflection, so `zoo predict` tiles larger images into
+64x64 blocks and pads smaller ones. Each image is standardised to zero mean and unit variance.
+""", """
+The test image is a synthetic 64x64 field of six blobs with Gaussian noise. Both weight formats
+reproduce the test output within the default tolerances (`zoo test examples/models/fixed-shape-2d`).
+The 0.4 description `v0_4.bioimageio.yaml` writes the fixed shape as the 0.4 format did.
+""")
+
+
+def fixed_v04(rdf05: dict) -> dict:
+    """The fixed-shape model in format 0.4: explicit shapes for input and output, a halo on the output."""
+    rdf = {k: rdf05[k] for k in ("name", "description", "authors", "maintainers", "cite", "license",
+                                 "tags", "documentation", "covers", "git_repo", "timestamp")}
+    rdf.update({"format_version": "0.4.10", "type": "model"})
+    shape = [1, 1, FIXED_SIZE, FIXED_SIZE]
+    rdf["inputs"] = [{"name": "raw", "axes": "bcyx", "data_type": "float32", "shape": shape,
+                      "preprocessing": [{"name": "zero_mean_unit_variance",
+                                         "kwargs": {"mode": "per_sample", "axes": "cyx"}}]}]
+    rdf["outputs"] = [{"name": "restored", "axes": "bcyx", "data_type": "float32", "shape": shape,
+                       "halo": [0, 0, 8, 8]}]
+    rdf["test_inputs"] = ["test_input.npy"]
+    rdf["test_outputs"] = ["test_output.npy"]
+    rdf["weights"] = copy.deepcopy(rdf05["weights"])
+    return rdf
+
+
 # ----------------------------------------------------------------------------- broken variants
 RAISING_NET = NUCLEI_NET.replace(
     "        h = torch.relu(self.conv1(x))\n",
@@ -739,7 +1059,14 @@ byte-identical on every run with the pinned frameworks). Do not edit by hand.
   scale_linear per channel; postprocessing softmax, scale_mean_variance, clip with percentiles,
   binarize per channel.
 
-`nuclei-boundary-2d` and `membrane-distance-3d` also have a format 0.4 description,
+- `upsample-2d`: 2D, output twice the input's size (output axes `scale: 0.5`, halo 6); torchscript,
+  onnx. Preprocessing zero_mean_unit_variance.
+- `downsample-2d`: 2D, output half the input's size (output axes `scale: 2.0`, halo 3); torchscript,
+  onnx. Preprocessing ensure_dtype, scale_range; postprocessing sigmoid.
+- `fixed-shape-2d`: 2D, input fixed at 64x64 with `pad: reflect`, output of the same size with halo 8;
+  torchscript, onnx (declared with the fixed shape). Preprocessing zero_mean_unit_variance.
+
+`nuclei-boundary-2d`, `membrane-distance-3d` and `fixed-shape-2d` also have a format 0.4 description,
 `v0_4.bioimageio.yaml`, beside their `rdf.yaml`.
 
 `broken/` holds variants that must fail `zoo test` (wrong test output, wrong weights sha256, an
@@ -757,7 +1084,8 @@ def main(argv: list[str]) -> int:
     models.mkdir(parents=True)
     nuclei = models / "nuclei-boundary-2d"
     for name, make in (("nuclei-boundary-2d", make_nuclei), ("membrane-distance-3d", make_membrane),
-                       ("two-channel-fusion-2d", make_fusion)):
+                       ("two-channel-fusion-2d", make_fusion), ("upsample-2d", make_upsample),
+                       ("downsample-2d", make_downsample), ("fixed-shape-2d", make_fixed)):
         (models / name).mkdir()
         make(models / name)
     make_broken(nuclei, models / "broken")
