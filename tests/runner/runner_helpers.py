@@ -11,7 +11,8 @@ from pipeline.runner.sandbox import Limits
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = REPO / "examples" / "models"
-GOOD = ("nuclei-boundary-2d", "membrane-distance-3d", "two-channel-fusion-2d")
+GOOD = ("nuclei-boundary-2d", "membrane-distance-3d", "two-channel-fusion-2d", "upsample-2d", "downsample-2d",
+        "fixed-shape-2d")
 QUICK = Limits(seconds=60, memory_bytes=4 * 1024**3)
 
 

@@ -17,7 +17,12 @@ EXPECTED_FORMATS = {
     "nuclei-boundary-2d": {"pytorch_state_dict", "torchscript", "onnx"},
     "membrane-distance-3d": {"keras_hdf5", "tensorflow_saved_model_bundle"},
     "two-channel-fusion-2d": {"torchscript", "onnx"},
+    "upsample-2d": {"torchscript", "onnx"},
+    "downsample-2d": {"torchscript", "onnx"},
+    "fixed-shape-2d": {"torchscript", "onnx"},
 }
+FRAMEWORK_PACKAGES = {"torchscript": "torch", "pytorch_state_dict": "torch", "onnx": "onnxruntime",
+                      "keras_hdf5": "keras", "tensorflow_saved_model_bundle": "tensorflow"}
 
 
 @pytest.mark.parametrize("name", GOOD)
@@ -27,17 +32,33 @@ def test_example_models_pass_every_format(name):
     assert {t["weights_format"] for t in result["tests"]} == EXPECTED_FORMATS[name]
     assert {t["name"] for t in result["tests"]} == {REPRODUCE, SIZES}
     for t in result["tests"]:
-        assert set(t) == {"name", "weights_format", "status", "error", "traceback", "warnings", "seconds", "env"}
+        assert set(t) == {"name", "weights_format", "status", "error", "traceback", "warnings", "seconds", "env",
+                          "env_key", "requirements"}
         assert t["status"] == "passed" and t["error"] is None
-        assert t["env"]["python"].count(".") == 2 and "numpy" in t["env"]["packages"]
-        assert len(t["env"]["env_key"]) == 16
+        assert len(t["env_key"]) == 16
+        assert_environment_names_what_was_used(t["env"], t["weights_format"])
+
+
+def assert_environment_names_what_was_used(env: dict, fmt: str) -> None:
+    """python, numpy and the format's framework, each with its full version; nothing else, no paths."""
+    from importlib import metadata
+
+    assert env["python"].count(".") == 2
+    framework = FRAMEWORK_PACKAGES[fmt]
+    names = {k.replace("-cpu", "") for k in env}
+    assert {"python", "numpy", framework} <= names
+    assert names <= {"python", "numpy", "torch", "onnxruntime", "keras", "tensorflow"}
+    if framework in ("torch", "onnxruntime"):
+        assert not names & {"tensorflow", "keras"}
+        assert env[framework] == metadata.version(framework)  # in full, e.g. a local "+cpu" kept
+    assert all("/" not in str(v) for v in env.values())
 
 
 def test_single_weights_format_is_selectable():
     result = test_model(MODELS / "nuclei-boundary-2d", weights_format="onnx", limits=QUICK)
     assert result.status == "passed"
     assert {t["weights_format"] for t in result.tests} == {"onnx"}
-    assert "onnxruntime" in result.tests[0]["env"]["packages"]
+    assert "onnxruntime" in result.tests[0]["env"] and "torch" not in result.tests[0]["env"]
 
 
 @pytest.mark.parametrize("name, fragment", [
@@ -143,7 +164,7 @@ def test_failed_environment_build_is_the_install_test(nuclei_copy, tmp_path):
     result = test_model(nuclei_copy(edit=deps), limits=QUICK, env_cache=tmp_path / "envs", offline=True)
     assert result.status == "failed"
     assert [t["name"] for t in result.tests] == [INSTALL]
-    assert "zoo-no-such-package-for-tests==0.0.1" in result.tests[0]["env"]["requirements"]
+    assert "zoo-no-such-package-for-tests==0.0.1" in result.tests[0]["requirements"]
 
 
 def test_tensorflow_js_is_skipped_never_passed(tmp_path):
@@ -227,7 +248,7 @@ def test_environment_key_groups_formats_with_the_same_requirements():
     keys = {fmt: environment_key(descr, fmt) for fmt in descr["weights"]}
     assert keys["torchscript"] == keys["pytorch_state_dict"] != keys["onnx"]
     result = test_model(MODELS / "nuclei-boundary-2d", weights_format="onnx", limits=QUICK)
-    assert result.tests[0]["env"]["env_key"] == keys["onnx"]
+    assert result.tests[0]["env_key"] == keys["onnx"]
 
 
 @pytest.mark.parametrize("content, fragment", [
