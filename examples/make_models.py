@@ -230,6 +230,8 @@ def nuclei_rdf(folder: Path) -> dict:
             {"id": "scale_range", "kwargs": {"axes": ["channel", "y", "x"], "min_percentile": 1.0,
                                              "max_percentile": 99.8, "eps": EPS}},
             {"id": "clip", "kwargs": {"min": 0.0, "max": 1.0}},
+            # uint16 in, float32 to the network: said explicitly, or the implicit last step casts back
+            {"id": "ensure_dtype", "kwargs": {"dtype": "float32"}},
         ],
     }]
     rdf["outputs"] = [{
@@ -596,7 +598,7 @@ def fusion_rdf(folder: Path) -> dict:
         {"id": "mask", "description": "binary nuclei and cytoplasm masks",
          "axes": [{"type": "batch"}, {"type": "channel", "channel_names": ["nuclei", "cytoplasm"]},
                   out_ref("y"), out_ref("x")],
-         "test_tensor": tt("test_output_mask.npy"), "data": {"type": "bool"},
+         "test_tensor": tt("test_output_mask.npy"), "data": {"type": "bool", "values": [False, True]},
          "postprocessing": [{"id": "binarize", "kwargs": {"axis": "channel", "threshold": MASK_THRESHOLDS}}]},
     ]
     rdf["weights"] = {
@@ -877,7 +879,8 @@ def make_downsample(folder: Path) -> None:
         "preprocessing": [
             {"id": "ensure_dtype", "kwargs": {"dtype": "float32"}},
             {"id": "scale_range", "kwargs": {"axes": ["channel", "y", "x"], "min_percentile": 1.0,
-                                             "max_percentile": 99.0, "eps": EPS}}],
+                                             "max_percentile": 99.0, "eps": EPS}},
+            {"id": "ensure_dtype", "kwargs": {"dtype": "float32"}}],
     }]
     # scale 2.0: output pixels are twice as large, the output half the input's size; its halo of 3
     # output pixels is 6 input pixels of context

@@ -72,7 +72,9 @@ class ModelRunner:
                 if t.get("optional"):
                     continue
                 raise TensorError(f"input {t['id']!r} is missing")
-            ops = with_implicit_steps(t.get("preprocessing") or [], data_type(t), "float32")
+            # like the reference: cast to the declared type first and back to it last, unless the steps
+            # end with an explicit ensure_dtype (0.4 descriptions get ensure_dtype float32 from the upgrade)
+            ops = with_implicit_steps(t.get("preprocessing") or [], data_type(t), data_type(t))
             out[t["id"]] = run_ops(ops, sample[t["id"]], Context(axis_ids(t), refs, f"inputs[{i}].preprocessing"))
         return out
 
