@@ -61,9 +61,14 @@ def main(job_path: str) -> int:
                         kw = {"constant_values": pad.get("value", 0)} if pad["mode"] == "constant" else {}
                         padded[k] = Tensor.from_numpy(np.pad(x, case["pad_width"][str(k)], mode=pad["mode"], **kw),
                                                       dims=tuple(dims[str(k)]))
-                    raw = pp.predict_sample_without_blocking(
-                        Sample(members=padded, stat=sample.stat, id=sample.id), skip_preprocessing=True,
-                        skip_postprocessing=True, skip_input_padding=True, skip_output_cropping=True)
+                    padded_sample = Sample(members=padded, stat=sample.stat, id=sample.id)
+                    if case.get("block_shape"):
+                        raw = pp.predict_sample_with_fixed_blocking(padded_sample, input_block_shape=case["block_shape"],
+                                                                    skip_preprocessing=True, skip_postprocessing=True)
+                    else:
+                        raw = pp.predict_sample_without_blocking(padded_sample, skip_preprocessing=True,
+                                                                 skip_postprocessing=True, skip_input_padding=True,
+                                                                 skip_output_cropping=True)
                     cropped = {}
                     for t in descr.outputs:
                         x = raw.members[t.id].data.transpose(*[str(a.id) for a in t.axes]).to_numpy()
