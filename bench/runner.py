@@ -9,7 +9,12 @@ For each (model, format), medians of N runs of:
 - plain warm: loading + running in an already warm process (no imports, caches hot).
 Ratio = zoo test / plain process; the target is met when zoo test <= 1.5 x plain process + fixed start.
 
-Run: .venv/bin/python bench/runner.py [--repeat N] [--json]
+With --predict-memory: `zoo predict` (nuclei-boundary-2d, ONNX) on square images up to 4096x4096, once
+with block budgets of 8 MiB and 64 MiB (the default) and forced to one whole block: peak RSS of the worker process and
+wall time. Blockwise, the peak grows only with the image's own arrays (input, its float32 copy, the
+output), not with the network's intermediate tensors.
+
+Run: .venv/bin/python bench/runner.py [--repeat N] [--json] [--predict-memory]
 """
 
 from __future__ import annotations
@@ -68,11 +73,53 @@ def plain_process(folder: Path, fmt: str, descr_json: Path) -> float:
     return time.perf_counter() - start
 
 
+PREDICT_SCRIPT = """
+import json, resource, sys, time
+from pathlib import Path
+sys.path.insert(0, {repo!r})
+from pipeline.runner.predict import predict
+from pipeline.runner.sandbox import Limits
+start = time.perf_counter()
+predict({model!r}, [Path({image!r})], Path({out!r}), weights_format="onnx", budget={budget!r},
+        limits=Limits(seconds=900))
+seconds = time.perf_counter() - start
+print(json.dumps({{"seconds": seconds, "peak_rss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}}))
+"""
+
+
+def predict_memory(tmp: Path, sizes: tuple[int, ...] = (1024, 2048, 4096)) -> list[dict]:
+    """Peak RSS and time of the prediction worker, blockwise (default budget) and as one whole block."""
+    import numpy as np
+
+    rows = []
+    for n in sizes:
+        image = tmp / f"image{n}.npy"
+        np.save(image, (np.random.default_rng(n).random((n, n)) * 4000).astype(np.uint16))
+        image_mib = 2 * n * n / 2**20
+        for mode, budget in (("blocks of 8 MiB", 8 * 2**20), ("blocks of 64 MiB (default)", None),
+                             ("one whole block", 2**40)):
+            code = PREDICT_SCRIPT.format(repo=str(REPO), model=str(MODELS / "nuclei-boundary-2d"), image=str(image),
+                                         out=str(tmp / "out.npy"), budget=budget)
+            proc = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                                  env={**os.environ, "OMP_NUM_THREADS": "2"})
+            got = json.loads(proc.stdout.strip().splitlines()[-1])
+            rows.append({"image": f"{n}x{n} uint16", "image_mib": round(image_mib, 1), "mode": mode,
+                         "seconds": round(got["seconds"], 2), "peak_rss_mib": round(got["peak_rss_kib"] / 1024, 1)})
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--predict-memory", action="store_true", help="only the prediction memory benchmark")
     args = parser.parse_args()
+    if args.predict_memory:
+        rows = predict_memory(Path(tempfile.mkdtemp(prefix="zoo-bench-")))
+        for r in rows:
+            print(json.dumps(r) if args.json else f"{r['image']:16} {r['mode']:27} {r['seconds']:7.2f} s "
+                  f"peak RSS {r['peak_rss_mib']:8.1f} MiB")
+        return 0
     tmp = Path(tempfile.mkdtemp(prefix="zoo-bench-"))
     rows = []
     for name in ("nuclei-boundary-2d", "two-channel-fusion-2d", "membrane-distance-3d"):
