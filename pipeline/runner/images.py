@@ -81,7 +81,9 @@ def _read_pil(path: Path) -> tuple[np.ndarray, str | None]:
             arr = np.asarray(im)
     except ImageError:
         raise
-    except Exception as e:  # Pillow raises many types (and DecompressionBombError) for hostile files
+    except Image.DecompressionBombError as e:  # Pillow's own check on the header, before any pixel is read
+        raise ImageError(f"{path.name}: its header claims more pixels than allowed ({e})") from None
+    except Exception as e:  # Pillow raises many types for hostile files
         raise ImageError(f"{path.name} is not a readable image ({type(e).__name__}: {e})") from None
     return arr, "yx" if arr.ndim == 2 else "yxs"
 
@@ -152,8 +154,8 @@ def fit_to_model(arr: np.ndarray, file_axes: str | None, tensor: dict[str, Any],
         source = "the model's order (no axes known; use --axes)"
     if len(ids) != arr.ndim:
         raise ImageError(f"{name}: an array of shape {arr.shape} cannot be read as axes ({', '.join(ids)}) "
-                         f"from {source}; the model expects {_expected(tensor)}; use --axes, e.g. --axes "
-                         f"{_example(tensor, arr.ndim)}")
+                         f"from {source}; the model expects {_expected(tensor)}; say which axes the file has "
+                         f"with --axes (letters of bctzyx)")
     for k in sorted(range(arr.ndim), reverse=True):  # size-1 axes the model has no place for go away
         if ids[k] not in model and arr.shape[k] == 1:
             arr = arr.squeeze(axis=k)
@@ -176,12 +178,6 @@ def fit_to_model(arr: np.ndarray, file_axes: str | None, tensor: dict[str, Any],
                              f"the model expects {_expected(tensor)}")
         arr = np.expand_dims(arr, k)
     return arr
-
-
-def _example(tensor: dict[str, Any], ndim: int) -> str:
-    ids = [i for i in axis_ids(tensor) if i != "batch"][-ndim:]
-    inverse = {"channel": "c", "time": "t", "index": "i", "batch": "b"}
-    return "".join(inverse.get(i, i) for i in ids)
 
 
 def read_image(path: Path, tensor: dict[str, Any], user_axes: str | None = None) -> np.ndarray:

@@ -81,7 +81,8 @@ def _axis_size(tensor_id: str, k: int, axis: dict, loc: str, output: bool) -> Si
     aid = axis_id(axis)
     size = axis.get("size")
     base = {"tensor": tensor_id, "axis": aid, "index": k, "type": kind_of, "loc": loc}
-    scale = _fraction(axis.get("scale") or 1, f"{loc}.scale", "scale") if kind_of in TILE_TYPES else Fraction(1)
+    raw_scale = 1 if axis.get("scale") is None else axis.get("scale")
+    scale = _fraction(raw_scale, f"{loc}.scale", "scale") if kind_of in TILE_TYPES else Fraction(1)
     if scale <= 0:
         raise SizeError(f"scale must be positive, got {axis.get('scale')!r}", f"{loc}.scale")
     halo = axis.get("halo") or 0

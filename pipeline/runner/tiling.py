@@ -33,7 +33,9 @@ def check_fixed_axes(ms: ModelSizes, shapes: dict[str, tuple[int, ...]]) -> None
         for s in sizes:
             n = shape[s.index]
             if s.kind == "channel" and n != s.fixed:
-                raise SizeError(f"input {tid!r} has {n} channels, the model expects {s.fixed}", f"{s.loc}.channel_names")
+                raise SizeError(f"input {tid!r} has {n} channels, the model expects {s.fixed} (axes "
+                                f"{[x.axis for x in sizes]}; a file with its axes in another order needs --axes)",
+                                f"{s.loc}.channel_names")
             if s.type not in ("space", "time") and s.kind in ("fixed", "param") and not s.valid(n):
                 raise SizeError(f"input {tid!r} axis {s.axis!r} is {n} long, the model takes {s.describe()}",
                                 f"{s.loc}.size")
@@ -133,6 +135,7 @@ def predict_tiled(runner: ModelRunner, sample: dict[str, np.ndarray], block: dic
         parts = [predict_tiled(runner, _take_batch(runner, sample, i), block, budget=budget, progress=progress,
                                notes=notes if i == 0 else None) for i in range(batch)]
         return {t["id"]: np.concatenate([p[t["id"]] for p in parts], axis=_batch_axis(t)) for t in runner.outputs}
+    check_fixed_axes(model_sizes(runner.descr), {k: v.shape for k, v in sample.items()})  # before any work
     pre = runner.preprocess(sample)
     p = plan_for(runner, {k: v.shape for k, v in pre.items()}, block, budget)
     for note in [f"blocks: {p.describe()}", *p.notes] if notes else ():

@@ -10,6 +10,7 @@ import ast
 import json
 import os
 import platform
+import re
 import resource
 import socket
 import sys
@@ -69,7 +70,7 @@ def environment(modules: set[str]) -> dict[str, str]:
             continue
         for dist in sorted(set(owners.get(module, []))):
             try:
-                env[dist] = metadata.version(dist)
+                env[re.sub(r"[-_.]+", "-", dist).lower()] = metadata.version(dist)  # PEP 503 name
             except metadata.PackageNotFoundError:
                 continue
     return env

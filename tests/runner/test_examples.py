@@ -31,6 +31,10 @@ def test_examples_cover_formats_ops_dimensions_and_inputs():
     assert spaces == {2, 3}
     assert max(len(r["inputs"]) for r in rdfs) == 2
     assert any(a.get("halo") and a["size"].get("offset") for r in rdfs for t in r["outputs"] for a in t["axes"])
+    # outputs scaled against their input both ways, and an input of one fixed size
+    scales = {a.get("scale") for r in rdfs for t in r["outputs"] for a in t["axes"] if a["type"] == "space"}
+    assert {0.5, 2.0} <= scales
+    assert any(isinstance(a.get("size"), int) for r in rdfs for a in r["inputs"][0]["axes"] if a["type"] == "space")
 
 
 @pytest.mark.parametrize("name", GOOD)
@@ -54,9 +58,9 @@ def test_each_example_is_complete(name):
         assert sha(folder / entry["source"]) == entry["sha256"]
 
 
-def test_two_examples_have_a_v0_4_description():
+def test_three_examples_have_a_v0_4_description():
     v04 = [MODELS / n / "v0_4.bioimageio.yaml" for n in GOOD if (MODELS / n / "v0_4.bioimageio.yaml").exists()]
-    assert len(v04) == 2
+    assert len(v04) == 3
     for path in v04:
         rdf = read_rdf(path)
         assert rdf["format_version"] == "0.4.10" and rdf["test_inputs"] and rdf["test_outputs"]
