@@ -946,12 +946,12 @@ and the input asks to be padded by reflection, so `zoo predict` tiles larger ima
 """, """
 The test image is a synthetic 64x64 field of six blobs with Gaussian noise. Both weight formats
 reproduce the test output within the default tolerances (`zoo test examples/models/fixed-shape-2d`).
-The 0.4 description `v0_4.bioimageio.yaml` writes the fixed shape as the 0.4 format did.
+The 0.4 description `v0_4.bioimageio.yaml` writes the same shapes the way the 0.4 format did.
 """)
 
 
 def fixed_v04(rdf05: dict) -> dict:
-    """The fixed-shape model in format 0.4: explicit shapes for input and output, a halo on the output."""
+    """The fixed-shape model in format 0.4: an explicit input shape, the output's relative to it, with a halo."""
     rdf = {k: rdf05[k] for k in ("name", "description", "authors", "maintainers", "cite", "license",
                                  "tags", "documentation", "covers", "git_repo", "timestamp")}
     rdf.update({"format_version": "0.4.10", "type": "model"})
@@ -959,8 +959,8 @@ def fixed_v04(rdf05: dict) -> dict:
     rdf["inputs"] = [{"name": "raw", "axes": "bcyx", "data_type": "float32", "shape": shape,
                       "preprocessing": [{"name": "zero_mean_unit_variance",
                                          "kwargs": {"mode": "per_sample", "axes": "cyx"}}]}]
-    rdf["outputs"] = [{"name": "restored", "axes": "bcyx", "data_type": "float32", "shape": shape,
-                       "halo": [0, 0, 8, 8]}]
+    rdf["outputs"] = [{"name": "restored", "axes": "bcyx", "data_type": "float32", "halo": [0, 0, 8, 8],
+                       "shape": {"reference_tensor": "raw", "scale": [1, 1, 1, 1], "offset": [0, 0, 0, 0]}}]
     rdf["test_inputs"] = ["test_input.npy"]
     rdf["test_outputs"] = ["test_output.npy"]
     rdf["weights"] = copy.deepcopy(rdf05["weights"])

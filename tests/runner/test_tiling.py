@@ -148,11 +148,19 @@ def test_fixed_shape_onnx_refuses_other_sizes_but_predicts_any_through_blocks():
     np.testing.assert_allclose(out, script, rtol=1e-4, atol=1e-4)
 
 
-def test_fixed_shape_0_4_description_tiles_through_its_explicit_output_shape():
-    runner = runner_for("fixed-shape-2d", "onnx", rdf="v0_4.bioimageio.yaml")
+def explicit_output_shape(descr: dict) -> None:
+    """The output written as a fixed size equal to the input's (0.4 models wrote `shape: [1, 1, 64, 64]`
+    for both), which the upgrade keeps as plain sizes without the halo."""
+    for a in descr["outputs"][0]["axes"][2:]:
+        a["size"], a["halo"] = 64, 0
+
+
+@pytest.mark.parametrize("rdf, edit", [("v0_4.bioimageio.yaml", None), ("rdf.yaml", explicit_output_shape)])
+def test_fixed_shape_0_4_forms_tile_too(rdf, edit):
+    runner = runner_for("fixed-shape-2d", "onnx", rdf=rdf, edit=edit)
     image = np.random.default_rng(9).normal(100, 20, (1, 1, 150, 130)).astype(np.float32)
     plan = blocks_of(runner, {"raw": image})
-    assert plan.blocks == 9 and all(c.tileable for c in plan.components)
+    assert plan.blocks > 1 and all(c.tileable for c in plan.components)
     out = predict_tiled(runner, {"raw": image})["restored"]
     assert out.shape == (1, 1, 150, 130)
 
