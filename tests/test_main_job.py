@@ -21,10 +21,11 @@ def test_embedded_default_end_to_end(tmp_path):
     first = run_all(config, say=lines.append)
     assert first.ok, "\n".join(lines)
     assert [stage for stage, _, _ in first.stages] == ["harvest", "propose", "build", "site"]
-    assert first.build.tests_run == 5 and first.build.failed == []
+    # 9 model versions: six example models, three of them also as their 0.4 description
+    assert first.build.tests_run == 9 and first.build.failed == []
     collection = json.loads((tmp_path / "site" / "collection.json").read_text())
     types = collection["config"]["n_resources"]
-    assert types["model"] == 3 and types["dataset"] == 1 and types["notebook"] == 1 and types["application"] >= 1
+    assert types["model"] == 6 and types["dataset"] == 1 and types["notebook"] == 1 and types["application"] >= 1
     assert {e["id"].split("/")[0] for e in collection["collection"]} >= {"pixel-lab", "macro-kit", "10.5281"}
     assert (tmp_path / "site" / "index.html").is_file()
     assert (tmp_path / "work" / ".git").is_dir()  # the store's own repository, for local PRs
