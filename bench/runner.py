@@ -137,7 +137,7 @@ def main() -> int:
                 result = test_model(folder, weights_format=fmt, limits=Limits(seconds=300))
                 zoo.append(time.perf_counter() - t0)
                 assert result.status == "passed", result.to_json()
-                worker.append(sum(t["seconds"] for t in result.tests))
+                worker.append(sum(t.seconds or 0.0 for t in result.tests))
             z = statistics.median(zoo)
             rows.append({"model": name, "format": fmt, "zoo_test_s": round(z, 3), "plain_process_s": round(pp, 3),
                          "fixed_start_s": round(f, 3), "in_worker_s": round(statistics.median(worker), 3),

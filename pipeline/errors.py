@@ -5,6 +5,14 @@ from __future__ import annotations
 from typing import Sequence
 
 
+def format_loc(loc: Sequence[str | int]) -> str:
+    """A path of keys and list indices as `inputs[0].axes[2].size` ("" for the root)."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
 class ZooError(Exception):
     """Base of every error the pipeline raises on purpose."""
 
@@ -19,7 +27,7 @@ class BadInput(ZooError):
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in self.loc).replace(".[", "[")
+        where = format_loc(self.loc)
         prefix = f"{self.source}: " if self.source else ""
         return f"{prefix}{where + ': ' if where else ''}{self.msg}"
 

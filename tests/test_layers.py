@@ -12,6 +12,7 @@ PIPELINE = Path(__file__).resolve().parents[1] / "pipeline"
 LAYERS = [
     {"base", "errors", "__init__"},
     {"spec"},
+    {"contracts"},
     {"store", "runner"},
     {"sources"},
     {"build", "contribute"},

@@ -24,6 +24,9 @@ from pipeline.build.collection import (
 from pipeline.build.files import json_bytes, read_json, write_if_changed
 from pipeline.build.partner_sources import load_partner_results
 from pipeline.build.publish import Published, publish_version, published_rdf, version_dir
+from pipeline.contracts.partners import Partner
+from pipeline.contracts.results import TestSummary
+from pipeline.runner.testing import TestResult
 from pipeline.errors import BadInput
 from pipeline.base.http import HttpPolicy
 from pipeline.spec import LoadedRdf
@@ -89,7 +92,7 @@ class _Target:
 @dataclass
 class _Prepared:
     resources: list[dict[str, Any]]
-    partners: list[dict[str, Any]]
+    partners: list[Partner]
     targets: list[_Target]
     fresh_names: set[str]
     pending: list[model_tests.PendingTest]
@@ -290,7 +293,11 @@ def _publish_guarded(target: _Target, options: BuildOptions, cache: JsonCache,
 def _publish(target: _Target, options: BuildOptions, cache: JsonCache,
              summary: BuildSummary) -> tuple[BuiltVersion, dict[str, Any]]:
     folder = version_dir(target.resource["id"], target.version["version_id"])
-    our_tests = [summaries.format_test(target.report or _load_failure(target))]
+    report = target.report or _load_failure(target)
+    our_tests = [summaries.format_check(
+        passed=report.get("status") == "passed",
+        errors=[(e.get("loc", []), e.get("msg", "")) for e in report.get("errors", [])],
+        warnings=[(w.get("loc", []), w.get("msg", "")) for w in report.get("warnings", [])])]
     is_model = False
     published = Published()
     rdf: dict[str, Any] = {"type": target.resource.get("type", "generic"),
@@ -305,19 +312,19 @@ def _publish(target: _Target, options: BuildOptions, cache: JsonCache,
     result = cache.get(target.test_key) if target.test_key else None
     if result is not None:
         # the runner ships with the pipeline, so its results carry the pipeline's version
-        our_tests += [{"tool_version": __version__, **t} for t in result.get("tests", [])]
-    test_summary = summaries.compose(
+        our_tests += [t.stamped(__version__) for t in TestResult.from_json(result).tests]
+    test_summary = TestSummary.compose(
         resource_id=target.resource["id"], version_id=target.version["version_id"],
         rdf_sha256=target.loaded.sha256 if target.loaded else target.version.get("rdf_sha256", ""),
         our_tests=our_tests, partner_tests=target.partner_tests, is_model=is_model)
-    write_if_changed(options.site / folder / "test_summary.json", json_bytes(test_summary))
+    write_if_changed(options.site / folder / "test_summary.json", json_bytes(test_summary.to_json()))
     weights = rdf.get("weights") if isinstance(rdf.get("weights"), dict) else {}
     built = BuiltVersion(
         resource_id=target.resource["id"], version_id=target.version["version_id"],
         rdf={k: rdf[k] for k in RDF_SUMMARY_FIELDS if k in rdf},
-        rdf_path=f"{folder}/rdf.yaml", rdf_sha256=test_summary["rdf_sha256"],
+        rdf_path=f"{folder}/rdf.yaml", rdf_sha256=test_summary.rdf_sha256,
         created=str(target.version.get("created", "")), doi=target.version.get("doi"),
-        status=test_summary["status"], compatibility=summaries.compatibility(test_summary),
+        status=test_summary.status.to_json(), compatibility=test_summary.compatibility(),
         covers=published.covers, package_path=published.package, weights_formats=sorted(weights),
     )
     outputs = [f"{folder}/test_summary.json", *published.covers, *published.previews, *published.files]
@@ -337,7 +344,7 @@ def _load_failure(target: _Target) -> dict[str, Any]:
 
 
 def _write_collection(site: Path, resources: list[dict[str, Any]], targets: list[_Target],
-                      built: dict[str, BuiltVersion], partners: list[dict[str, Any]]) -> None:
+                      built: dict[str, BuiltVersion], partners: list[Partner]) -> None:
     by_resource: dict[str, list[BuiltVersion]] = {}
     for target in targets:
         by_resource.setdefault(target.resource["id"], []).append(built[target.name])

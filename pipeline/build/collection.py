@@ -8,6 +8,7 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.build.edam import edam_term, normalize_tag
+from pipeline.contracts.partners import Partner
 
 # The legacy summary fields consumers read (FORMAT.md §10), copied from the published RDF.
 RDF_SUMMARY_FIELDS = ("authors", "badges", "description", "icon", "license", "links", "name",
@@ -90,7 +91,7 @@ def link_resources(summaries: list[dict[str, Any]]) -> None:
             summary["linked_from"].sort()
 
 
-def collection_document(summaries: list[dict[str, Any]], partners: list[dict[str, Any]]) -> dict[str, Any]:
+def collection_document(summaries: list[dict[str, Any]], partners: list[Partner]) -> dict[str, Any]:
     """The whole `collection.json`: entries sorted by id, counts per type in `config`."""
     entries = sorted(summaries, key=lambda s: s["id"])
     return {
@@ -102,7 +103,7 @@ def collection_document(summaries: list[dict[str, Any]], partners: list[dict[str
         "config": {
             "generated_by": f"bioimage-zoo-pipeline {__version__}",
             "n_resources": dict(sorted(Counter(s["type"] for s in entries).items())),
-            "partners": [{k: p[k] for k in ("id", "name") if k in p} for p in partners],
+            "partners": [{"id": p.id, **({"name": p.name} if p.name is not None else {})} for p in partners],
         },
         "collection": entries,
     }

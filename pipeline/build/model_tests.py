@@ -13,8 +13,10 @@ from typing import Any, Callable, Iterable
 
 from pipeline import __version__
 from pipeline.build.cache import JsonCache, content_key
+from pipeline.contracts.results import FAILED, TestEntry
 from pipeline.errors import BadInput
 from pipeline.spec import LoadedRdf
+from pipeline.runner.testing import TestResult, test_model
 from pipeline.spec.root import is_url
 
 
@@ -71,8 +73,6 @@ def test_key(loaded: LoadedRdf, env_key: str) -> str:
 
 def run_one(loaded: LoadedRdf) -> dict[str, Any]:
     """Run every weights format's test of one model (isolated by the runner) as JSON."""
-    from pipeline.runner.testing import test_model
-
     return test_model(loaded).to_json()
 
 
@@ -117,9 +117,9 @@ def run_pending(pending: Iterable[PendingTest], cache: JsonCache, *, jobs: int,
             try:
                 result = future.result()
             except Exception as e:  # the runner isolates models; this is the runner itself failing
-                result = {"source": item.loaded.source, "status": "failed", "tests": [{
-                    "name": "run model tests", "status": "failed", "error": f"{type(e).__name__}: {e}",
-                    "traceback": None, "warnings": [], "weights_format": None, "env": None}]}
+                result = TestResult(item.loaded.source, [TestEntry(
+                    "run model tests", FAILED, f"{type(e).__name__}: {e}",
+                    omitted=frozenset({"seconds", "tool_version"}))]).to_json()
             cache.put(item.test_key, result)
             if on_done:
                 on_done(item, result)

@@ -12,8 +12,9 @@ from typing import Any
 
 import jsonschema
 
-from pipeline.errors import BadInput
 from pipeline.base.http import HttpPolicy, fetch_bytes
+from pipeline.contracts.results import TestEntry
+from pipeline.errors import BadInput, format_loc
 
 MAX_SUMMARY_BYTES = 32 * 1024 * 1024
 
@@ -24,7 +25,7 @@ class PartnerResults:
 
     tool: str
     tool_version: str
-    tests: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    tests: dict[tuple[str, str], list[TestEntry]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -40,16 +41,17 @@ def parse(document: Any, *, source: str, partner_id: str) -> PartnerResults:
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
         details = "; ".join(
-            f"{'.'.join(map(str, e.absolute_path)) or '(document)'}: {e.message[:200]}" for e in errors[:10]
+            f"{format_loc(list(e.absolute_path)) or '(document)'}: {e.message[:200]}" for e in errors[:10]
         )
         raise BadInput(f"partner test summary does not match the schema: {details}", source=source)
     if document["tool"] != partner_id:
         raise BadInput(f"summary is for tool {document['tool']!r}, expected {partner_id!r}",
                        source=source, loc=["tool"])
     results = PartnerResults(tool=partner_id, tool_version=document["tool_version"])
-    for entry in document["results"]:
+    for i, entry in enumerate(document["results"]):
         key = (entry["resource_id"], entry["version_id"])
-        tests = [dict(t, tool_version=t.get("tool_version", document["tool_version"])) for t in entry["tests"]]
+        tests = [TestEntry.from_json(t, source=source, loc=("results", i, "tests", j)).stamped(document["tool_version"])
+                 for j, t in enumerate(entry["tests"])]
         results.tests.setdefault(key, []).extend(tests)
     return results
 
@@ -73,15 +75,3 @@ def load(location: str, *, base: Path, partner_id: str, policy: HttpPolicy | Non
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise BadInput(f"test summaries are not valid JSON ({e})", source=location) from None
     return parse(document, source=location, partner_id=partner_id)
-
-
-def dedupe(tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Drop repeated identical tests, keeping the first of each, in order."""
-    seen: set[str] = set()
-    unique = []
-    for test in tests:
-        fingerprint = json.dumps(test, sort_keys=True, default=str)
-        if fingerprint not in seen:
-            seen.add(fingerprint)
-            unique.append(test)
-    return unique

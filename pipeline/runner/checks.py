@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from pipeline.contracts.results import FAILED, PASSED, SKIPPED, TestEntry, TestStatus
 from pipeline.runner.axes import NotRunnable, axis_ids, expected_output_shape, input_sizes
 from pipeline.runner.compare import mismatch, tolerance_for
 from pipeline.runner.execute import ModelRunner, data_type, fit_axes, load_npy
@@ -22,18 +23,20 @@ MAX_SIZE_CHECK_ELEMENTS = 64 * 1024**2 // 4  # keep the size checks cheap on big
 
 @dataclass
 class Check:
-    """One named check's outcome, in the shape of a test result entry."""
+    """One named check's outcome while it runs; `to_json` writes it as a test entry."""
 
     name: str
-    status: str = "passed"
+    status: TestStatus = PASSED
     error: str | None = None
     traceback: str | None = None
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "status": self.status, "error": self.error, "traceback": self.traceback,
-                "warnings": list(self.warnings), "seconds": round(self.seconds, 3)}
+        # the caller adds the weights format and environment it ran in, the build the tool version
+        return TestEntry(self.name, self.status, self.error, self.traceback, tuple(self.warnings),
+                         seconds=round(self.seconds, 3),
+                         omitted=frozenset({"weights_format", "env", "tool_version"})).to_json()
 
 
 def guarded(name: str, fn: Callable[[Check], None]) -> Check:
@@ -43,9 +46,9 @@ def guarded(name: str, fn: Callable[[Check], None]) -> Check:
     try:
         fn(check)
     except NotRunnable as e:
-        check.status, check.error = "skipped", str(e)
+        check.status, check.error = SKIPPED, str(e)
     except Exception as e:
-        check.status, check.error = "failed", f"{type(e).__name__}: {e}"
+        check.status, check.error = FAILED, f"{type(e).__name__}: {e}"
         check.traceback = traceback.format_exc(limit=8)[-4000:]
     check.seconds = time.perf_counter() - start
     return check

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from pipeline.contracts.results import FAILED, PASSED, SKIPPED, TestEntry, TestStatus
 from pipeline.errors import BadInput, ExternalToolFailed, ZooError
 from pipeline.runner.checks import REPRODUCE
 from pipeline.runner.environments import RequirementSet, ensure_environment, requirement_set
@@ -28,21 +29,31 @@ class TestResult:
     """All checks of one model: passed only when every runnable check passed (skips don't count)."""
 
     source: str
-    tests: list[dict[str, Any]] = field(default_factory=list)
+    tests: list[TestEntry] = field(default_factory=list)
 
     @property
-    def status(self) -> str:
-        statuses = [t["status"] for t in self.tests]
-        return "passed" if statuses and "failed" not in statuses and "passed" in statuses else "failed"
+    def status(self) -> TestStatus:
+        statuses = [t.status for t in self.tests]
+        return PASSED if statuses and FAILED not in statuses and PASSED in statuses else FAILED
 
     def to_json(self) -> dict[str, Any]:
-        return {"source": self.source, "status": self.status, "tests": self.tests}
+        """The result as cached and printed (entries without tool version: the build adds it)."""
+        return {"source": self.source, "status": self.status, "tests": [t.to_json() for t in self.tests]}
+
+    @classmethod
+    def from_json(cls, data: Any, *, source: str = "") -> "TestResult":
+        """A cached result, checked (a damaged cache file raises BadInput)."""
+        if not isinstance(data, dict) or not isinstance(data.get("tests"), list):
+            raise BadInput("expected a model test result with a `tests` list", source=source)
+        return cls(str(data.get("source", "")),
+                   [TestEntry.from_json(t, source=source, loc=("tests", i)) for i, t in enumerate(data["tests"])])
 
 
 def failed(name: str, fmt: str | None, error: str, *, traceback: str | None = None, env: dict | None = None,
-           seconds: float = 0.0, status: str = "failed", wanted: dict | None = None) -> dict[str, Any]:
-    return {"name": name, "weights_format": fmt, "status": status, "error": error, "traceback": traceback,
-            "warnings": [], "seconds": round(seconds, 3), "env": env or {}, **(wanted or {})}
+           seconds: float = 0.0, status: TestStatus = FAILED, wanted: RequirementSet | None = None) -> TestEntry:
+    entry = TestEntry(name, status, error, traceback, seconds=round(seconds, 3), weights_format=fmt, env=env or {},
+                      omitted=frozenset({"tool_version", "env_key", "requirements"}))
+    return entry.wanting(wanted.key(), wanted.requirements) if wanted else entry
 
 
 def environment_key(descr: dict[str, Any], weights_format: str, dependencies_text: str | None = None) -> str:
@@ -93,11 +104,11 @@ def _test_loaded(loaded: Any, descr: dict, weights_format: str | None, limits: L
 
 
 def _test_format(loaded: Any, descr: dict, fmt: str, tensors: dict, workdir: Path, limits: Limits,
-                 env_cache: Path | None, offline: bool, say: Callable[[str], None] | None) -> list[dict[str, Any]]:
+                 env_cache: Path | None, offline: bool, say: Callable[[str], None] | None) -> list[TestEntry]:
     start = time.perf_counter()
     say = say or (lambda line: None)
     if fmt == "tensorflow_js":
-        return [failed(REPRODUCE, fmt, "tensorflow_js weights cannot be run in Python", status="skipped")]
+        return [failed(REPRODUCE, fmt, "tensorflow_js weights cannot be run in Python", status=SKIPPED)]
     try:
         files, deps_text = materialize_weights(loaded, descr, fmt, workdir)
     except ZooError as e:
@@ -106,14 +117,12 @@ def _test_format(loaded: Any, descr: dict, fmt: str, tensors: dict, workdir: Pat
         reqs: RequirementSet = requirement_set(fmt, descr["weights"][fmt], deps_text)
     except BadInput as e:
         return [failed(INSTALL, fmt, str(e), seconds=time.perf_counter() - start)]
-    # what was asked for, beside the env that was found: the published env names packages and versions only
-    wanted = {"env_key": reqs.key(), "requirements": list(reqs.requirements)}
     try:
         conda_text = deps_text if reqs.conda_file else None
         python = ensure_environment(reqs, cache_dir=env_cache, conda_text=conda_text, offline=offline)
     except ExternalToolFailed as e:
         say(f"{INSTALL}: failed")
-        return [failed(INSTALL, fmt, str(e), wanted=wanted, seconds=time.perf_counter() - start)]
+        return [failed(INSTALL, fmt, str(e), wanted=reqs, seconds=time.perf_counter() - start)]
     say(f"{INSTALL}: ready ({time.perf_counter() - start:.1f} s)")
     progress_file = workdir / f"progress-{fmt}.txt"
     job = {"descr": descr, "weights_format": fmt, "files": {k: str(v) for k, v in files.items()},
@@ -127,8 +136,14 @@ def _test_format(loaded: Any, descr: dict, fmt: str, tensors: dict, workdir: Pat
     if "tests" not in outcome:
         say(f"model process: {outcome['error']}")
         return [failed(REPRODUCE, fmt, f"the model process {outcome['error']}", traceback=outcome.get("stderr"),
-                       env=env, wanted=wanted, seconds=time.perf_counter() - start)]
-    return [{**t, "weights_format": fmt, "env": env, **wanted} for t in outcome["tests"]]
+                       env=env, wanted=reqs, seconds=time.perf_counter() - start)]
+    try:
+        entries = TestResult.from_json(outcome, source="the model process").tests
+    except BadInput as e:  # model code shares the worker's process and could write anything
+        return [failed(REPRODUCE, fmt, f"malformed result: {e}", env=env, wanted=reqs,
+                       seconds=time.perf_counter() - start)]
+    # what was asked for, beside the env that was found: the published env names packages and versions only
+    return [entry.ran_with(fmt, env).wanting(reqs.key(), reqs.requirements) for entry in entries]
 
 
 # pytest would otherwise collect these by their names wherever a test module imports them

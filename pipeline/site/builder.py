@@ -20,6 +20,7 @@ from jinja2 import TemplateError
 from pipeline import __version__
 from pipeline.base.digest import json_digest
 from pipeline.build.files import json_bytes, read_json, write_if_changed
+from pipeline.contracts.results import UNKNOWN
 from pipeline.errors import BadInput
 from pipeline.site import search, shared_pages
 from pipeline.site.pages import page_context, read_summary
@@ -143,9 +144,9 @@ def _render_resource(r: Renderer, site: Path, entry: dict[str, Any], created: di
     vids = _versions(entry)
     states = []
     for vid in vids:
-        status = read_summary(site / "rdfs" / rid / vid / "test_summary.json").get("status")
+        summary = read_summary(site / "rdfs" / rid / vid / "test_summary.json")
         states.append({"id": vid, "created": created.get((rid, vid), ""),
-                       "status": status.get("overall", "unknown") if isinstance(status, dict) else "unknown",
+                       "status": summary.status.overall if summary else UNKNOWN,
                        "page": version_page(rid, vid)})
     pages = []
     latest = text(entry.get("latest_version"), 128) or (vids[0] if vids else "")

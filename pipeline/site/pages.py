@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.build.edam import slug
+from pipeline.contracts.results import OUR_TOOL, SKIPPED, UNKNOWN, TestEntry, TestSummary, tool_state
 from pipeline.errors import BadInput
 from pipeline.site import citation
 from pipeline.site.markdown import render_markdown
 from pipeline.site.urls import href, resource_page, safe_url, version_page
-from pipeline.site.views import (OUR_TOOL, card, edam_for, entry_tags, search_record, str_list, text,
+from pipeline.site.views import (card, edam_for, entry_tags, search_record, str_list, text,
                                  tool_label)
 from pipeline.spec import yamlio
 
@@ -43,48 +44,42 @@ def _parse_rdf(path: str, size: int, mtime_ns: int) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def read_summary(path: Path) -> dict[str, Any]:
-    """The version's test_summary.json, or {} when missing, too large or malformed."""
+def read_summary(path: Path) -> TestSummary | None:
+    """The version's test_summary.json, or None when missing, too large or malformed."""
     try:
         if path.stat().st_size > MAX_SUMMARY:
-            return {}
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+            return None
+        return TestSummary.from_json(json.loads(path.read_bytes()), source=str(path))
+    except (OSError, ValueError, BadInput):
+        return None
 
 
-def _chip_state(tests: list[dict[str, Any]]) -> str:
-    ran = [t for t in tests if t.get("status") != "skipped"]
-    if not ran:
-        return "not-applicable"
-    return "passed" if all(t.get("status") == "passed" for t in ran) else "failed"
+def _chip_state(tests: list[TestEntry]) -> str:
+    state = tool_state(tests)
+    return "not-applicable" if state in (SKIPPED, UNKNOWN) else state
 
 
-def _test_view(test: Any) -> dict[str, Any]:
-    test = test if isinstance(test, dict) else {}
-    env = test.get("env")
+def _test_view(test: TestEntry) -> dict[str, Any]:
+    env = test.env
     return {
-        "name": text(test.get("name"), 300) or "(unnamed test)",
-        "status": test.get("status") if test.get("status") in ("passed", "failed", "skipped") else "unknown",
-        "error": text(test.get("error"), 20000), "traceback": text(test.get("traceback"), 50000),
-        "warnings": str_list(test.get("warnings"))[:50] if isinstance(test.get("warnings"), list) else [],
-        "weights_format": text(test.get("weights_format"), 64),
+        "name": text(test.name, 300), "status": test.status,
+        "error": text(test.error, 20000), "traceback": text(test.traceback, 50000),
+        "warnings": str_list(list(test.warnings))[:50],
+        "weights_format": text(test.weights_format, 64),
         "env": ", ".join(f"{text(k, 64)} {text(v, 64)}" for k, v in sorted(env.items())) if isinstance(env, dict) else "",
     }
 
 
-def compatibility_rows(summary: dict[str, Any], partners: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def compatibility_rows(summary: TestSummary | None, partners: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per tool (ours first); one chip per tool version holding its tests."""
-    tests = summary.get("tests") if isinstance(summary.get("tests"), dict) else {}
+    tests = summary.tests if summary else {}
     rows = []
     for tool in sorted(tests, key=lambda t: (t != OUR_TOOL, t)):
-        by_version: dict[str, list[dict[str, Any]]] = {}
-        for test in tests[tool] if isinstance(tests[tool], list) else []:
-            view = _test_view(test)
-            version = text(test.get("tool_version"), 64) if isinstance(test, dict) else ""
-            by_version.setdefault(version or "version not recorded", []).append(view)
-        chips = [{"version": v, "state": _chip_state(ts), "tests": ts} for v, ts in sorted(by_version.items())]
+        by_version: dict[str, list[TestEntry]] = {}
+        for test in tests[tool]:
+            by_version.setdefault(text(test.tool_version, 64) or "version not recorded", []).append(test)
+        chips = [{"version": v, "state": _chip_state(ts), "tests": [_test_view(t) for t in ts]}
+                 for v, ts in sorted(by_version.items())]
         rows.append({"tool": text(tool, 64), "label": tool_label(tool, partners),
                      "partner_url": f"partners/{tool}.html" if tool in partners else None, "chips": chips})
     return rows
@@ -202,14 +197,6 @@ def tensors(rdf: dict[str, Any], key: str) -> list[dict[str, str]]:
     return rows
 
 
-def _status(value: Any) -> dict[str, Any]:
-    """The overall status block with every field present (a summary may be partial or hostile)."""
-    value = value if isinstance(value, dict) else {}
-    overall = value.get("overall") if value.get("overall") in ("passed", "failed", "valid-format") else "unknown"
-    flags = {k: value.get(k) if isinstance(value.get(k), bool) else None for k in ("format_valid", "runs", "reproduces")}
-    return {"overall": overall, **flags} if value else {}
-
-
 def page_context(site: Path, entry: dict[str, Any], version_id: str, *, page: str, root: str,
                  by_id: dict[str, dict[str, Any]], partners: dict[str, dict[str, Any]],
                  version_states: list[dict[str, Any]]) -> dict[str, Any]:
@@ -242,7 +229,7 @@ def page_context(site: Path, entry: dict[str, Any], version_id: str, *, page: st
         "documentation": doc_html, "documentation_url": doc_url,
         "downloads": downloads(rdf, site, folder, root), "rdf_url": href(root, f"{folder}/rdf.yaml"),
         "summary_url": href(root, f"{folder}/test_summary.json"),
-        "status": _status(summary.get("status")),
+        "status": summary.status.to_json() if summary else {},
         "compat": compatibility_rows(summary, partners), "previews": previews(site, folder),
         "inputs": tensors(rdf, "inputs"), "outputs": tensors(rdf, "outputs"),
         "related": related(entry, by_id, root), "versions": version_states,

@@ -11,8 +11,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from pipeline import __version__
 from pipeline.build.files import write_if_changed
-from pipeline.build.partner_sources import read_partners
 from pipeline.build.thumbnails import make_thumbnail
+from pipeline.contracts.partners import read_partners
 from pipeline.errors import BadInput
 from pipeline.site.views import state_label, text
 
@@ -66,13 +66,11 @@ class Renderer:
                                             "description": "", "url": None, "logo_source": None}
                     for p in listed if isinstance(p, dict) and isinstance(p.get("id"), str)}
         registrations, problems = read_partners(self.options.partners)
-        self.summary.problems += problems
+        self.summary.problems += [str(e) for e in problems]
         for reg in registrations:
-            pid = text(reg.get("id"), 64)
-            entry = partners.setdefault(pid, {"id": pid, "name": pid, "description": "", "url": None})
-            entry.update(name=text(reg.get("name"), 200) or entry["name"],
-                         description=text(reg.get("description"), 2000), url=_web_url(reg.get("url")),
-                         logo_source=reg.get("logo"))
+            entry = partners.setdefault(reg.id, {"id": reg.id, "name": reg.id, "description": "", "url": None})
+            entry.update(name=text(reg.name, 200) or entry["name"], description=text(reg.description, 2000),
+                         url=_web_url(reg.url), logo_source=reg.logo)
         return {pid: p for pid, p in sorted(partners.items()) if pid and "/" not in pid and ".." not in pid}
 
     def copy_partner_logo(self, partner: dict[str, Any]) -> str | None:

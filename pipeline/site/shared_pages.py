@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.build.edam import slug
 from pipeline.build.files import read_json
+from pipeline.contracts.results import PASSED
 from pipeline.site.facets import sort_order
 from pipeline.site.urls import resource_page, root_of, version_page
 from pipeline.site.views import TYPE_LABELS, default_order, edam_for, entry_tags, partner_of, sort_keys, text
@@ -126,7 +127,7 @@ def _partners(r: "Renderer", entries: list[dict[str, Any]], cards: dict[str, dic
         path = f"partners/{pid}.html"
         r.write_page(path, "partner.html", {
             "root": "../", "partner": view, "own": own, "tested": tested,
-            "passed": sum(1 for _, s in tested if s == "passed")})
+            "passed": sum(1 for _, s in tested if s == PASSED)})
         written.append(path)
         listing.append(dict(view, logo_rel=logo and logo.split("/", 1)[1]))
     r.write_page("partners/index.html", "partners.html", {"root": "../", "partners": listing})

@@ -6,16 +6,16 @@ import re
 from typing import Any
 
 from pipeline.build.edam import edam_term, normalize_tag, slug
+from pipeline.contracts.results import FAILED, OUR_TOOL, PASSED, SKIPPED, TOOL_STATES, UNKNOWN, VALID_FORMAT
 from pipeline.site.urls import resource_page
 
 TYPE_LABELS = {"model": "Models", "dataset": "Datasets", "notebook": "Notebooks",
                "application": "Applications"}
-STATUS_RANK = {"passed": 0, "valid-format": 1, "unknown": 2, "failed": 3}
-OUR_TOOL = "pipeline"
+STATUS_RANK = {PASSED: 0, VALID_FORMAT: 1, UNKNOWN: 2, FAILED: 3}
 MAX_CARD_DESCRIPTION = 200
 # how a test state reads on the site, where it is not its own name
-STATE_LABELS = {"skipped": "not applicable", "not-applicable": "not applicable",
-                "valid-format": "format valid, not run"}
+STATE_LABELS = {SKIPPED: "not applicable", "not-applicable": "not applicable",
+                VALID_FORMAT: "format valid, not run"}
 
 
 def text(value: Any, limit: int = 2000) -> str:
@@ -51,19 +51,19 @@ def state_label(state: str) -> str:
 def overall(entry: dict[str, Any]) -> str:
     status = entry.get("status")
     value = status.get("overall") if isinstance(status, dict) else None
-    return value if value in STATUS_RANK else "unknown"
+    return value if value in STATUS_RANK else UNKNOWN
 
 
 def compatibility(entry: dict[str, Any]) -> dict[str, str]:
     compat = entry.get("compatibility")
     if not isinstance(compat, dict):
         return {}
-    return {text(k, 64): v if v in ("passed", "failed", "skipped") else "unknown" for k, v in compat.items()}
+    return {text(k, 64): v if v in TOOL_STATES else UNKNOWN for k, v in compat.items()}
 
 
 def tools_running(entry: dict[str, Any]) -> list[str]:
     """Partner tools whose tests of this resource passed (the facet 'runs in')."""
-    return sorted(t for t, s in compatibility(entry).items() if s == "passed" and t != OUR_TOOL)
+    return sorted(t for t, s in compatibility(entry).items() if s == PASSED and t != OUR_TOOL)
 
 
 def partner_of(entry: dict[str, Any]) -> str | None:

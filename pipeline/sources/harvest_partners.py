@@ -12,10 +12,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from pipeline.contracts.partners import Collection, Partner, read_partners
 from pipeline.errors import BadInput, ZooError
 from pipeline.sources.checks import validation_errors
 from pipeline.base.http import HttpPolicy
-from pipeline.sources.partners import Partner, collection_location, load_partners
+from pipeline.sources.partners import collection_location
 from pipeline.sources.summary import SourceSummary
 from pipeline.spec import LoadedRdf, load_rdf
 from pipeline.store import Resource, Store, Version, yaml
@@ -44,23 +45,25 @@ def harvest_partners(folder: Path, store: Store, taken: set[str], *, policy: Htt
     """One summary per registered partner (and one per unreadable registration)."""
     if not Path(folder).is_dir():
         return [SourceSummary("partners", error=f"{folder}: no such partners folder")]
-    partners, problems = load_partners(Path(folder))
-    summaries = [SourceSummary(f"partner:{name}", error=msg) for name, msg in problems]
+    partners, problems = read_partners(Path(folder))
+    summaries = [SourceSummary(f"partner:{Path(e.source or '').stem}", error=str(e)) for e in problems]
     for partner in partners:
+        if partner.collection is None:
+            continue  # a partner that only publishes test results has nothing to harvest
         if progress:
             progress(f"partner {partner.id}")
         summary = SourceSummary(f"partner:{partner.id}")
         try:
-            _harvest_partner(partner, store, taken, summary, policy, validate, accept)
+            _harvest_partner(partner, partner.collection, store, taken, summary, policy, validate, accept)
         except ZooError as e:
             summary.error = str(e)
         summaries.append(summary)
     return summaries
 
 
-def _harvest_partner(partner: Partner, store: Store, taken: set[str], summary: SourceSummary,
-                     policy: HttpPolicy | None, validate: bool, accept: bool) -> None:
-    location = collection_location(partner, store.root / ".state" / "git")
+def _harvest_partner(partner: Partner, collection: Collection, store: Store, taken: set[str],
+                     summary: SourceSummary, policy: HttpPolicy | None, validate: bool, accept: bool) -> None:
+    location = collection_location(partner, collection, store.root / ".state" / "git")
     loaded = load_rdf(location, policy=policy)
     if loaded.data.get("type") != "collection" or not isinstance(loaded.data.get("collection"), list):
         raise BadInput("expected a collection RDF (type: collection, with a `collection` list)", source=location)

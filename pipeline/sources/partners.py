@@ -1,93 +1,32 @@
-"""Partner registrations (`partners/<id>.yaml`) and where each partner's collection RDF lives."""
+"""Where a partner's collection RDF lives: a URL, a path in the partners folder, or a repository."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import shutil
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
+from pipeline.base.commands import run_git
+from pipeline.contracts.partners import Collection, Partner
 from pipeline.errors import BadInput, ExternalToolFailed
-from pipeline.store import yaml
-
-PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # also the `tool` of its test summaries
-KEYS = {"id", "name", "logo", "collection", "test_summaries", "description", "url"}
 
 
-@dataclass(frozen=True)
-class Partner:
-    """A partner tool: its collection (one of url, path, git repository + branch + file)."""
-
-    id: str
-    name: str
-    file: Path
-    logo: str | None = None
-    url: str | None = None
-    path: str | None = None
-    git: str | None = None
-    branch: str = "main"
-    collection_file: str = "collection.yaml"
-    test_summaries: str | None = None
-
-
-def load_partners(folder: Path) -> tuple[list[Partner], list[tuple[str, str]]]:
-    """Registrations of a folder, sorted by id, and (file, problem) for each unreadable one."""
-    partners, problems = [], []
-    for path in sorted(Path(folder).glob("*.yaml")):
-        try:
-            partners.append(parse_partner(yaml.read(path), path))
-        except BadInput as e:
-            problems.append((path.stem, str(e)))
-    return partners, problems
-
-
-def parse_partner(data: Any, path: Path) -> Partner:
-    source = str(path)
-    if not isinstance(data, dict):
-        raise BadInput("expected a mapping", source=source)
-    unknown = sorted(set(data) - KEYS)
-    if unknown:
-        raise BadInput(f"unknown field(s) {', '.join(unknown)}", source=source)
-    pid = data.get("id")
-    if not isinstance(pid, str) or not PARTNER_ID.match(pid):
-        raise BadInput(f"expected an id of [a-z0-9_-] (at most 64), got {pid!r}", source=source, loc=("id",))
-    if pid != path.stem:
-        raise BadInput(f"id {pid!r} does not match the file name {path.name}", source=source, loc=("id",))
-    where = data.get("collection")
-    if not isinstance(where, dict) or sum(k in where for k in ("url", "path", "git")) != 1:
-        raise BadInput("expected exactly one of url, path or git", source=source, loc=("collection",))
-    for key, value in where.items():
-        if key not in ("url", "path", "git", "branch", "file") or not isinstance(value, str) or not value:
-            raise BadInput(f"expected a non-empty string, got {value!r}", source=source, loc=("collection", key))
-    if "url" in where and not where["url"].startswith(("http://", "https://")):
-        raise BadInput("expected an http(s) URL", source=source, loc=("collection", "url"))
-    summaries = data.get("test_summaries")
-    if summaries is not None and not isinstance(summaries, str):
-        raise BadInput("expected a URL or path", source=source, loc=("test_summaries",))
-    return Partner(
-        id=pid, name=str(data.get("name") or pid), file=path, logo=data.get("logo"), url=where.get("url"),
-        path=where.get("path"), git=where.get("git"), branch=where.get("branch", "main"),
-        collection_file=where.get("file", "collection.yaml"), test_summaries=summaries,
-    )
-
-
-def collection_location(partner: Partner, checkout_root: Path) -> str:
+def collection_location(partner: Partner, collection: Collection, checkout_root: Path) -> str:
     """A URL or local path of the partner's collection RDF (a non-GitHub repository is cloned)."""
-    if partner.url:
-        return partner.url
-    if partner.path:
+    if collection.url:
+        return collection.url
+    if collection.path:
         base = partner.file.parent.resolve()
-        target = (base / partner.path).resolve()
+        target = (base / collection.path).resolve()
         if not target.is_relative_to(base):
             raise BadInput("collection path leaves the partners folder", source=str(partner.file),
                            loc=("collection", "path"))
         return str(target)
-    assert partner.git is not None
-    raw = github_raw_url(partner.git, partner.branch, partner.collection_file)
+    assert collection.git is not None
+    raw = github_raw_url(collection.git, collection.branch, collection.file)
     if raw:
         return raw
-    return str(_clone(partner, checkout_root / partner.id) / partner.collection_file)
+    return str(_clone(collection, checkout_root / partner.id) / collection.file)
 
 
 def github_raw_url(repository: str, branch: str, file: str) -> str | None:
@@ -99,16 +38,13 @@ def github_raw_url(repository: str, branch: str, file: str) -> str | None:
     return f"https://raw.githubusercontent.com/{segments[0]}/{segments[1]}/{branch}/{file.lstrip('/')}"
 
 
-def _clone(partner: Partner, dest: Path) -> Path:
-    from pipeline.base.commands import run_git
-    import shutil
-
+def _clone(collection: Collection, dest: Path) -> Path:
     if dest.exists():
         shutil.rmtree(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
-        run_git(["clone", "--quiet", "--depth", "1", "--branch", partner.branch, "--", partner.git, str(dest)],
-                cwd=dest.parent)
+        run_git(["clone", "--quiet", "--depth", "1", "--branch", collection.branch, "--", str(collection.git),
+                 str(dest)], cwd=dest.parent)
     except ExternalToolFailed as e:
-        raise BadInput(str(e), source=partner.git) from None
+        raise BadInput(str(e), source=collection.git) from None
     return dest

@@ -1,8 +1,11 @@
 """collection.json keeps the legacy shape, adds zoo fields, and links resources both ways."""
 
+from pathlib import Path
+
 from pipeline.build.collection import (
     BuiltVersion, all_versions_document, collection_document, link_resources, resource_summary,
 )
+from pipeline.contracts.partners import Partner
 
 
 def _version(rid, vid, created, rdf=None):
@@ -40,7 +43,7 @@ def test_links_become_two_way_and_document_counts_types():
     link_resources(summaries)
     assert dataset["linked_from"] == ["m"]
     assert model["linked_from"] == ["n"]
-    doc = collection_document(summaries, partners=[{"id": "ilastik", "name": "ilastik", "secret": 1}])
+    doc = collection_document(summaries, partners=[Partner(id="ilastik", file=Path("ilastik.yaml"), name="ilastik", description="secret")])
     assert [s["id"] for s in doc["collection"]] == ["d", "m", "n"]
     assert doc["config"]["n_resources"] == {"dataset": 1, "model": 1, "notebook": 1}
     assert doc["config"]["partners"] == [{"id": "ilastik", "name": "ilastik"}]

@@ -27,14 +27,15 @@ def _doc(**changes):
 def test_parse_indexes_by_version_and_fills_tool_version():
     results = partner_summaries.parse(_doc(), source="s.json", partner_id="ilastik")
     tests = results.tests[("10.5281/zenodo.1", "2")]
-    assert [t["tool_version"] for t in tests] == ["1.4.1", "1.4.0"]
+    assert [t.tool_version for t in tests] == ["1.4.1", "1.4.0"]
+    assert tests[0].to_json() == {"name": "load model", "status": "passed", "tool_version": "1.4.1"}
 
 
 @pytest.mark.parametrize(
     ("doc", "message"),
     [
         (_doc(results=[{"resource_id": "a", "version_id": "1", "tests": [{"name": "x", "status": "ok"}]}]),
-         "results.0.tests.0.status: 'ok' is not one of ['passed', 'failed', 'skipped']"),
+         "results[0].tests[0].status: 'ok' is not one of ['passed', 'failed', 'skipped']"),
         (_doc(extra=1), "(document): Additional properties are not allowed ('extra' was unexpected)"),
         (_doc(tool="deepimagej"), "summary is for tool 'deepimagej', expected 'ilastik'"),
         ([], "(document): [] is not of type 'object'"),
@@ -57,8 +58,3 @@ def test_load_from_path_stays_inside_partner_folder(tmp_path):
     (tmp_path / "p" / "broken.json").write_text('{"tool": ')
     with pytest.raises(BadInput, match="not valid JSON"):
         partner_summaries.load("broken.json", base=tmp_path / "p", partner_id="ilastik")
-
-
-def test_dedupe_keeps_first_of_identical_tests():
-    a, b = {"name": "a", "status": "passed"}, {"name": "b", "status": "failed"}
-    assert partner_summaries.dedupe([a, b, dict(a), b]) == [a, b]

@@ -57,8 +57,8 @@ def assert_environment_names_what_was_used(env: dict, fmt: str) -> None:
 def test_single_weights_format_is_selectable():
     result = test_model(MODELS / "nuclei-boundary-2d", weights_format="onnx", limits=QUICK)
     assert result.status == "passed"
-    assert {t["weights_format"] for t in result.tests} == {"onnx"}
-    assert "onnxruntime" in result.tests[0]["env"] and "torch" not in result.tests[0]["env"]
+    assert {t.weights_format for t in result.tests} == {"onnx"}
+    assert "onnxruntime" in result.tests[0].env and "torch" not in result.tests[0].env
 
 
 @pytest.mark.parametrize("name, fragment", [
@@ -71,29 +71,29 @@ def test_single_weights_format_is_selectable():
 def test_broken_variants_fail_with_a_clear_reason(name, fragment):
     result = test_model(MODELS / "broken" / name, limits=QUICK)
     assert result.status == "failed"
-    reproduce = [t for t in result.tests if t["name"] == REPRODUCE]
-    assert reproduce and reproduce[0]["status"] == "failed"
-    assert fragment in reproduce[0]["error"]
+    reproduce = [t for t in result.tests if t.name == REPRODUCE]
+    assert reproduce and reproduce[0].status == "failed"
+    assert fragment in reproduce[0].error
 
 
 def test_hanging_architecture_is_killed_at_the_time_limit():
     result = test_model(MODELS / "broken" / "hanging-architecture", limits=Limits(seconds=6))
     assert result.status == "failed"
-    assert result.tests[0]["error"] == "the model process timed out after 6 s (the model hung or is too slow)"
+    assert result.tests[0].error == "the model process timed out after 6 s (the model hung or is too slow)"
 
 
 def test_crash_of_the_process_is_a_failed_test(nuclei_copy):
     model = nuclei_copy(hostile_forward("import os\nos.abort()"))
     result = test_model(model, limits=QUICK)
-    assert result.tests[0]["status"] == "failed"
-    assert result.tests[0]["error"] == "the model process crashed with signal SIGABRT"
+    assert result.tests[0].status == "failed"
+    assert result.tests[0].error == "the model process crashed with signal SIGABRT"
 
 
 def test_out_of_memory_is_a_failed_test(nuclei_copy):
     model = nuclei_copy(hostile_forward("big = torch.ones(2**33, dtype=torch.uint8)"))
     result = test_model(model, limits=Limits(seconds=60, memory_bytes=3 * 1024**3))
-    assert result.tests[0]["status"] == "failed"
-    assert "can't allocate memory" in result.tests[0]["error"] or "ran out of memory" in result.tests[0]["error"]
+    assert result.tests[0].status == "failed"
+    assert "can't allocate memory" in result.tests[0].error or "ran out of memory" in result.tests[0].error
 
 
 def test_model_code_cannot_reach_the_network(nuclei_copy):
@@ -107,9 +107,9 @@ def test_model_code_cannot_reach_the_network(nuclei_copy):
     model = nuclei_copy(hostile_forward(f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=3)"))
     result = test_model(model, limits=QUICK)
     server.close()
-    assert result.tests[0]["status"] == "failed"
+    assert result.tests[0].status == "failed"
     assert not hits
-    assert any(w in result.tests[0]["error"] for w in ("network access is disabled", "Network is unreachable",
+    assert any(w in result.tests[0].error for w in ("network access is disabled", "Network is unreachable",
                                                         "Connection refused"))
 
 
@@ -126,7 +126,7 @@ def test_architecture_sha256_is_verified(nuclei_copy):
 
     result = test_model(nuclei_copy(edit=tamper), limits=QUICK)
     assert result.status == "failed"
-    assert "weights.pytorch_state_dict.architecture.source: sha256 mismatch" in result.tests[0]["error"]
+    assert "weights.pytorch_state_dict.architecture.source: sha256 mismatch" in result.tests[0].error
 
 
 def test_test_tensor_of_the_wrong_shape(nuclei_copy, tmp_path):
@@ -139,7 +139,7 @@ def test_test_tensor_of_the_wrong_shape(nuclei_copy, tmp_path):
     result = test_model(nuclei_copy(edit=reshape), limits=QUICK)
     assert result.status == "failed"
     assert "inputs[0].test_tensor: array has 2 dimensions (64, 64), the description has 4 axes" in \
-        result.tests[0]["error"]
+        result.tests[0].error
 
 
 def test_pickled_test_tensor_is_refused(nuclei_copy):
@@ -151,7 +151,7 @@ def test_pickled_test_tensor_is_refused(nuclei_copy):
 
     result = test_model(nuclei_copy(edit=pickled), limits=QUICK)
     assert result.status == "failed"
-    assert "cannot be read without pickle" in result.tests[0]["error"]
+    assert "cannot be read without pickle" in result.tests[0].error
 
 
 def test_failed_environment_build_is_the_install_test(nuclei_copy, tmp_path):
@@ -163,8 +163,8 @@ def test_failed_environment_build_is_the_install_test(nuclei_copy, tmp_path):
 
     result = test_model(nuclei_copy(edit=deps), limits=QUICK, env_cache=tmp_path / "envs", offline=True)
     assert result.status == "failed"
-    assert [t["name"] for t in result.tests] == [INSTALL]
-    assert "zoo-no-such-package-for-tests==0.0.1" in result.tests[0]["requirements"]
+    assert [t.name for t in result.tests] == [INSTALL]
+    assert "zoo-no-such-package-for-tests==0.0.1" in result.tests[0].requirements
 
 
 def test_tensorflow_js_is_skipped_never_passed(tmp_path):
@@ -180,7 +180,7 @@ def test_tensorflow_js_is_skipped_never_passed(tmp_path):
                                         "tensorflow_version": "2.21"}}
     write_rdf(folder / "rdf.yaml", rdf)
     result = test_model(folder, limits=QUICK)
-    assert [t["status"] for t in result.tests] == ["skipped"]
+    assert [t.status for t in result.tests] == ["skipped"]
     assert result.status == "failed"  # nothing runnable passed
 
 
@@ -188,14 +188,14 @@ def test_unreadable_source_is_a_failed_result(tmp_path):
     (tmp_path / "rdf.yaml").write_text("type: model\nname: [unclosed\n", encoding="utf-8")
     result = test_model(tmp_path, limits=QUICK)
     assert result.status == "failed"
-    assert result.tests[0]["name"] == LOAD_RDF
+    assert result.tests[0].name == LOAD_RDF
 
 
 @pytest.mark.parametrize("name", ["nuclei-boundary-2d", "membrane-distance-3d"])
 def test_v0_4_descriptions_pass_without_size_checks(name):
     result = test_model(MODELS / name / "v0_4.bioimageio.yaml", limits=QUICK)
     assert result.status == "passed", result.to_json()
-    assert {t["name"] for t in result.tests} == {REPRODUCE}  # parameterized-size checks are 0.5 only
+    assert {t.name for t in result.tests} == {REPRODUCE}  # parameterized-size checks are 0.5 only
 
 
 def test_v0_4_tolerance_allows_no_mismatched_element(tmp_path):
@@ -216,8 +216,8 @@ def test_v0_4_tolerance_allows_no_mismatched_element(tmp_path):
     write_rdf(folder / "v0_4.bioimageio.yaml", rdf)
     result = test_model(folder / "v0_4.bioimageio.yaml", limits=QUICK)
     assert result.status == "failed"
-    assert "1 of 6272 elements (159 ppm, allowed 0)" in result.tests[0]["error"]
-    assert "worst at index (0, 0, 10, 10)" in result.tests[0]["error"]
+    assert "1 of 6272 elements (159 ppm, allowed 0)" in result.tests[0].error
+    assert "worst at index (0, 0, 10, 10)" in result.tests[0].error
 
 
 def test_model_from_a_loopback_url():
@@ -248,7 +248,7 @@ def test_environment_key_groups_formats_with_the_same_requirements():
     keys = {fmt: environment_key(descr, fmt) for fmt in descr["weights"]}
     assert keys["torchscript"] == keys["pytorch_state_dict"] != keys["onnx"]
     result = test_model(MODELS / "nuclei-boundary-2d", weights_format="onnx", limits=QUICK)
-    assert result.tests[0]["env_key"] == keys["onnx"]
+    assert result.tests[0].env_key == keys["onnx"]
 
 
 @pytest.mark.parametrize("content, fragment", [
@@ -275,7 +275,7 @@ def test_corrupt_or_missing_weights(tmp_path, content, fragment):
     write_rdf(folder / "rdf.yaml", rdf)
     result = test_model(folder, limits=QUICK)
     assert result.status == "failed"
-    assert fragment in result.tests[0]["error"]
+    assert fragment in result.tests[0].error
 
 
 def test_secrets_in_the_environment_are_not_passed_to_model_code(nuclei_copy, monkeypatch):
@@ -283,15 +283,15 @@ def test_secrets_in_the_environment_are_not_passed_to_model_code(nuclei_copy, mo
     model = nuclei_copy(hostile_forward(
         "import os\nraise RuntimeError('token visible' if 'ZOO_PROBE_TOKEN' in os.environ else 'token hidden')"))
     result = test_model(model, limits=QUICK)
-    assert "RuntimeError: token hidden" in result.tests[0]["error"]
+    assert "RuntimeError: token hidden" in result.tests[0].error
 
 
 def test_model_code_cannot_raise_its_memory_limit(nuclei_copy):
     model = nuclei_copy(hostile_forward(
         "import resource\nresource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))"))
     result = test_model(model, limits=QUICK)
-    assert result.tests[0]["status"] == "failed"
-    assert "ValueError: not allowed to raise maximum limit" in result.tests[0]["error"]
+    assert result.tests[0].status == "failed"
+    assert "ValueError: not allowed to raise maximum limit" in result.tests[0].error
 
 
 def test_tests_run_from_several_threads():

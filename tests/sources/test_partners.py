@@ -9,7 +9,8 @@ import pytest
 from pipeline.errors import BadInput
 from pipeline.sources import harvest
 from pipeline.base.http import HttpPolicy
-from pipeline.sources.partners import github_raw_url, load_partners, parse_partner
+from pipeline.contracts.partners import Partner, read_partners
+from pipeline.sources.partners import github_raw_url
 from pipeline.store import Store
 
 EXAMPLES = Path("examples/partners")
@@ -36,18 +37,38 @@ def run(partners: Path, store: Path, **kwargs):
         ({"id": "p", "collection": {"url": "ftp://x.org/c.yaml"}}, "collection.url: expected an http(s) URL"),
         ({"id": "p", "collection": {"git": ""}}, "collection.git: expected a non-empty string, got ''"),
         ({"id": "P!", "collection": {"path": "c.yaml"}}, "id: expected an id of [a-z0-9_-]"),
+        ({"id": "p", "name": "P"}, "expected a collection, test_summaries or both"),
+        ({"id": "p", "test_summaries": {"url": "s.json"}}, "test_summaries.url: expected an http(s) URL"),
+        ({"id": "p", "test_summaries": {"url": "https://x.org/s.json", "path": "s.json"}},
+         "test_summaries: expected a URL or path, or a mapping with one key url or path"),
+        ({"id": "p", "test_summaries": 3}, "test_summaries: expected a URL or path"),
+        ({"id": "p", "test_summaries": "s.json", "logo": ["x"]}, "logo: expected a string, got list"),
         ([1], "expected a mapping"),
     ],
 )
 def test_bad_registrations_name_the_field(data, message):
     with pytest.raises(BadInput) as info:
-        parse_partner(data, Path("partners/p.yaml"))
+        Partner.from_json(data, Path("partners/p.yaml"))
     assert message in str(info.value) and "partners/p.yaml" in str(info.value)
+
+
+@pytest.mark.parametrize("summaries", ["lab/s.json", {"path": "lab/s.json"}])
+def test_test_summaries_may_be_written_plainly_or_as_a_mapping(summaries):
+    partner = Partner.from_json({"id": "p", "test_summaries": summaries}, Path("partners/p.yaml"))
+    assert (partner.test_summaries, partner.collection, partner.label) == ("lab/s.json", None, "p")
+    assert partner.to_json() == {"id": "p", "test_summaries": "lab/s.json"}
+
+
+def test_a_partner_publishing_only_test_results_is_no_harvest_failure(partners, tmp_path):
+    (partners / "lab-tool.yaml").write_text("id: lab-tool\ntest_summaries:\n  path: lab-tool.json\n")
+    summaries = run(partners, tmp_path / "store")
+    assert set(summaries) == {"partner:macro-kit", "partner:pixel-lab"}
+    assert all(s.ok for s in summaries.values())
 
 
 def test_production_and_example_registrations_load():
     for folder in (Path("partners"), EXAMPLES):
-        found, problems = load_partners(folder)
+        found, problems = read_partners(folder)
         assert problems == [] and len(found) >= 2
     assert github_raw_url("https://github.com/ilastik/bioimage-io-resources", "main", "collection.yaml") == \
         "https://raw.githubusercontent.com/ilastik/bioimage-io-resources/main/collection.yaml"
