@@ -89,7 +89,8 @@ def generate(site: Path, n: int, seed: int = 0) -> None:
             tests = {tool: [{"name": "run", "status": state if state != "unknown" else "skipped",
                              "tool_version": "1.0", "error": None, "warnings": []}] for tool, state in compat.items()}
             (vdir / "test_summary.json").write_text(json.dumps(
-                {"resource_id": rid, "version_id": vid, "status": {"overall": status}, "tests": tests}))
+                {"resource_id": rid, "version_id": vid, "rdf_sha256": "", "tests": tests,
+                 "status": {"format_valid": True, "runs": None, "reproduces": None, "overall": status}}))
             versions.append({"id": rid, "version_id": vid, "created": created})
     doc = {"type": "collection", "config": {"partners": [{"id": t, "name": t.title()} for t in TOOLS]},
            "collection": entries}

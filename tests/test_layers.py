@@ -10,7 +10,7 @@ PIPELINE = Path(__file__).resolve().parents[1] / "pipeline"
 # Lowest first. Siblings may not import each other, except inside the foundation and the top,
 # which are each one unit (`pipeline.errors` and the version belong to the foundation).
 LAYERS = [
-    {"base", "errors", "__init__"},
+    {"base", "errors", "defaults", "__init__"},
     {"spec"},
     {"contracts"},
     {"store", "runner"},

@@ -6,7 +6,7 @@ import copy
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from pipeline.build.files import write_if_changed
 from pipeline.build.packages import replace_reference, write_package
@@ -15,6 +15,7 @@ from pipeline.errors import BadInput
 from pipeline.build.previews import tensor_previews
 from pipeline.spec import LoadedRdf, yamlio
 from pipeline.spec.root import UrlRoot, is_url
+from pipeline.store.model import Resource, Version
 
 MiB = 1024 * 1024
 # Files of local roots (the embedded examples) are copied next to the published RDF so its
@@ -47,26 +48,23 @@ def version_dir(resource_id: str, version_id: str) -> str:
     return f"rdfs/{resource_id}/{version_id}"
 
 
-def published_rdf(data: dict[str, Any], resource: dict[str, Any], version: dict[str, Any],
-                  accepted_ids: list[str]) -> dict[str, Any]:
-    """The RDF as published: overrides applied, `id` = `<rid>/<vid>`, zoo fields in config."""
+def published_rdf(data: dict[str, Any], resource: Resource, version: Version,
+                  accepted_ids: Sequence[str]) -> dict[str, Any]:
+    """The effective RDF as published: `id` = `<rid>/<vid>`, zoo fields under config.bioimageio."""
     rdf = copy.deepcopy(data)
-    overrides = version.get("overrides")
-    if isinstance(overrides, dict):
-        rdf.update(copy.deepcopy(overrides))  # whole fields, as collection overlays do
-    rdf["id"] = f"{resource['id']}/{version['version_id']}"
+    rdf["id"] = f"{resource.id}/{version.version_id}"
     config = rdf.get("config") if isinstance(rdf.get("config"), dict) else {}
     zoo = config.get("bioimageio") if isinstance(config.get("bioimageio"), dict) else {}
     zoo.update({
-        "resource_id": resource["id"],
-        "version_id": version["version_id"],
-        "nickname": resource.get("nickname"),
-        "nickname_icon": resource.get("nickname_icon"),
-        "concept_doi": resource.get("doi"),
-        "doi": version.get("doi"),
-        "created": version.get("created"),
-        "status": version.get("status"),
-        "version_ids": accepted_ids,
+        "resource_id": resource.id,
+        "version_id": version.version_id,
+        "nickname": resource.nickname,
+        "nickname_icon": resource.nickname_icon,
+        "concept_doi": resource.doi,
+        "doi": version.doi,
+        "created": version.created,
+        "status": version.status,
+        "version_ids": list(accepted_ids),
     })
     config["bioimageio"] = {k: v for k, v in zoo.items() if v is not None}
     rdf["config"] = config

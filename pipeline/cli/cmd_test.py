@@ -46,6 +46,7 @@ def limits_from(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.contracts.results import PASSED
     from pipeline.runner.testing import test_model
 
     progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_json(), indent=2))
     else:
         print(format_result(result.to_json()))
-    return 0 if result.status == "passed" else 1
+    return 0 if result.status == PASSED else 1
 
 
 def format_result(data: dict) -> str:

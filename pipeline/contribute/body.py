@@ -6,8 +6,10 @@ from pathlib import Path
 
 from pipeline.contribute.backend import marker
 from pipeline.errors import BadInput
+from pipeline.spec import validate
 from pipeline.store import Resource, Version
-from pipeline.store.model import rdf_location
+from pipeline.store.effective import load_effective
+from pipeline.store.model import PENDING
 
 MAX_REPORT_CHARS = 20_000
 MAX_BODY_REPORTS = 50_000  # GitHub refuses PR bodies over 65,536 characters
@@ -15,7 +17,7 @@ MAX_BODY_REPORTS = 50_000  # GitHub refuses PR bodies over 65,536 characters
 
 def title(resource: Resource, versions: list[Version]) -> str:
     label = ", ".join(v.version_name or v.version_id for v in versions)
-    kind = "New resource" if all(v.status == "pending" for v in resource.versions) else "New version"
+    kind = "New resource" if all(v.status == PENDING for v in resource.versions) else "New version"
     text = f"{kind}: {resource.name or resource.id} ({label}) {resource.nickname_icon} {resource.nickname}"
     return _cell(text, 250)
 
@@ -53,23 +55,15 @@ def body(resource: Resource, versions: list[Version], digest: str, reports: dict
     return "\n".join(lines) + "\n"
 
 
-def validation_report(version: Version, store_root: Path) -> str:
-    """The format library's report for one stored version (overlay and overrides applied)."""
+def validation_report(resource: Resource, version: Version, store_root: Path) -> str:
+    """The format library's report on the version's effective RDF: the document the build
+    validates, tests and publishes."""
     try:
-        from pipeline.spec import LoadedRdf, load_rdf, validate
-    except (ImportError, AttributeError):
-        return "validation unavailable: the format library is not installed"
-    try:
-        loaded = load_rdf(rdf_location(store_root, version.rdf_source))
+        loaded = load_effective(store_root, resource, version).loaded
     except BadInput as e:
         return f"failed: {e}"
-    data = dict(loaded.data)
-    data.update(version.partner_overlay or {})
-    data.update(version.overrides or {})
-    merged = LoadedRdf(data=data, root=loaded.root, source=loaded.source, file_name=loaded.file_name,
-                       sha256=loaded.sha256)
     try:
-        return validate(merged, io=True, remote=False).format_text()
+        return validate(loaded, io=True, remote=False).format_text()
     except Exception as e:  # noqa: BLE001 - a validator crash must not stop the other PRs
         return f"the validator crashed: {type(e).__name__}: {e}"
 

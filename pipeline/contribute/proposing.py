@@ -12,6 +12,7 @@ from pipeline.contribute import body as text
 from pipeline.contribute.backend import Backend, PullRequest
 from pipeline.errors import BadInput, ZooError
 from pipeline.store import Resource, Store, yaml
+from pipeline.store.model import ACCEPTED, BLOCKED, PENDING
 
 Progress = Callable[[str], None]
 
@@ -61,7 +62,7 @@ def propose(store: Path, backend: Backend, max_prs: int = 10, *, progress: Progr
             resource = source.get(rid)
             if resource is None or not resource.pending():
                 continue
-            if resource.status == "blocked":
+            if resource.status == BLOCKED:
                 summary.blocked.append(rid)  # blocked resources are never proposed again
                 continue
             budget = _propose_one(source, resource, backend, summary, budget, progress)
@@ -90,7 +91,7 @@ def _propose_one(store: Store, resource: Resource, backend: Backend, summary: Pr
         return budget
     if progress:
         progress(f"propose {resource.id}")
-    reports = {v.version_id: text.validation_report(v, store.root) for v in pending}
+    reports = {v.version_id: text.validation_report(resource, v, store.root) for v in pending}
     pr_body = text.body(resource, pending, digest, reports)
     pr_path = getattr(backend, "pr_path", None)
     if pr_path is not None:
@@ -109,8 +110,8 @@ def _files(store: Store, resource: Resource, backend: Backend) -> dict[str, byte
     """The PR's change: resource.yaml with its pending versions accepted, plus a stored inline RDF."""
     accepted = Resource.from_dict(resource.to_dict(), source=resource.id)
     for version in accepted.versions:
-        if version.status == "pending":
-            version.status = "accepted"
+        if version.status == PENDING:
+            version.status = ACCEPTED
     path = _resource_path(backend, resource)
     files = {path: yaml.dumps(accepted.to_dict()).encode()}
     inline = store.path(resource.id).parent / "rdf.yaml"

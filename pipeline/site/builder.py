@@ -20,6 +20,7 @@ from jinja2 import TemplateError
 from pipeline import __version__
 from pipeline.base.digest import json_digest
 from pipeline.build.files import json_bytes, read_json, write_if_changed
+from pipeline.contracts.collection import CollectionDocument, CollectionEntry
 from pipeline.contracts.results import UNKNOWN
 from pipeline.errors import BadInput
 from pipeline.site import search, shared_pages
@@ -73,7 +74,7 @@ class SiteSummary:
         return "\n".join(lines + [f"problem: {p}" for p in self.problems])
 
 
-def read_collection(site: Path) -> dict[str, Any]:
+def read_collection(site: Path) -> CollectionDocument:
     """`site/collection.json`, or BadInput naming what is wrong with it."""
     path = site / "collection.json"
     try:
@@ -84,26 +85,22 @@ def read_collection(site: Path) -> dict[str, Any]:
         raise BadInput("not found; run `zoo build` first", source=str(path)) from None
     except (OSError, ValueError) as e:
         raise BadInput(f"unreadable JSON ({e})", source=str(path)) from None
-    if not isinstance(data, dict) or not isinstance(data.get("collection"), list):
-        raise BadInput("expected an object with a `collection` list", source=str(path), loc=["collection"])
-    return data
+    return CollectionDocument.from_json(data, source="collection.json")
 
 
-def _usable_entries(doc: dict[str, Any], summary: SiteSummary) -> list[dict[str, Any]]:
-    entries, seen = [], set()
-    for index, entry in enumerate(doc["collection"]):
-        rid = entry.get("id") if isinstance(entry, dict) else None
-        if not isinstance(rid, str) or resource_page(rid) is None or rid in seen:
-            summary.problems.append(f"collection.json: collection[{index}].id: unusable or duplicate id {rid!r}")
+def _usable_entries(doc: CollectionDocument, summary: SiteSummary) -> list[CollectionEntry]:
+    summary.problems += doc.problems
+    entries = []
+    for entry in doc.entries:
+        if resource_page(entry.id) is None:
+            summary.problems.append(f"collection.json: {entry.id!r}: unusable as a page path")
             continue
-        seen.add(rid)
         entries.append(entry)
     return entries
 
 
-def _versions(entry: dict[str, Any]) -> list[str]:
-    return [v for v in (text(x, 128) for x in entry.get("versions", []) if isinstance(x, (str, int)))
-            if version_page(entry["id"], v)] if isinstance(entry.get("versions"), list) else []
+def _versions(entry: CollectionEntry) -> list[str]:
+    return [v for v in (text(x, 128) for x in entry.versions) if version_page(entry.id, v)]
 
 
 def _stat(path: Path) -> list[int]:
@@ -114,33 +111,27 @@ def _stat(path: Path) -> list[int]:
         return []
 
 
-def _resource_key(site: Path, entry: dict[str, Any], related: list[str], fingerprint: str) -> str:
+def _resource_key(site: Path, entry: CollectionEntry, related: list[str], fingerprint: str) -> str:
     """Changes when anything a resource's pages show changes: its entry, its versions' files,
     the names of resources it links to, or the templates."""
-    parts: list[Any] = [fingerprint, entry, related]
+    parts: list[Any] = [fingerprint, entry.to_json(), related]
     for vid in _versions(entry):
-        folder = site / "rdfs" / entry["id"] / vid
+        folder = site / "rdfs" / entry.id / vid
         parts.append([vid, _stat(folder / "rdf.yaml"), _stat(folder / "test_summary.json"),
                       _stat(folder / "previews"), _stat(folder / "package.zip")])
     return json_digest(parts)
 
 
-def _related_names(entry: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> list[str]:
+def _related_names(entry: CollectionEntry, by_id: dict[str, CollectionEntry]) -> list[str]:
     """`id=name` of every resource this one links to or is linked from (its page shows them)."""
-    ids = []
-    for key in ("links", "linked_from"):
-        value = entry.get(key)
-        ids += [x for x in value if isinstance(x, str)] if isinstance(value, list) else []
-    training = entry.get("training_data")
-    if isinstance(training, dict) and isinstance(training.get("id"), str):
-        ids.append(training["id"])
-    return [f"{i}={text(by_id[i].get('name'), 200)}" for i in ids if i in by_id]
+    ids = [*entry.links_to(), *entry.linked_from]
+    return [f"{i}={text(by_id[i].rdf.get('name'), 200)}" for i in ids if i in by_id]
 
 
-def _render_resource(r: Renderer, site: Path, entry: dict[str, Any], created: dict[tuple[str, str], str],
-                     by_id: dict[str, dict[str, Any]]) -> list[str]:
+def _render_resource(r: Renderer, site: Path, entry: CollectionEntry, created: dict[tuple[str, str], str],
+                     by_id: dict[str, CollectionEntry]) -> list[str]:
     """The resource page (latest version) and one page per version; returns the pages written."""
-    rid = entry["id"]
+    rid = entry.id
     vids = _versions(entry)
     states = []
     for vid in vids:
@@ -149,7 +140,7 @@ def _render_resource(r: Renderer, site: Path, entry: dict[str, Any], created: di
                        "status": summary.status.overall if summary else UNKNOWN,
                        "page": version_page(rid, vid)})
     pages = []
-    latest = text(entry.get("latest_version"), 128) or (vids[0] if vids else "")
+    latest = text(entry.latest_version, 128) or (vids[0] if vids else "")
     targets = [(resource_page(rid), latest, "resource")] + [(version_page(rid, v), v, "version") for v in vids]
     for page, vid, kind in targets:
         if not page or not vid:
@@ -170,7 +161,7 @@ def build_site(options: SiteOptions) -> SiteSummary:
     site = options.site
     doc = read_collection(site)
     entries = _usable_entries(doc, summary)
-    by_id = {e["id"]: e for e in entries}
+    by_id = {e.id: e for e in entries}
     renderer = Renderer(options, doc, summary)
     renderer.copy_static()
     manifest = read_json(site / MANIFEST, default={})
@@ -181,18 +172,18 @@ def build_site(options: SiteOptions) -> SiteSummary:
     fingerprint = json_digest([renderer.fingerprint, renderer.partners])
     for entry in entries:
         key = _resource_key(site, entry, _related_names(entry, by_id), fingerprint)
-        previous = old.get(entry["id"])
+        previous = old.get(entry.id)
         if previous and previous.get("key") == key and all((site / p).is_file() for p in previous["pages"]):
-            new[entry["id"]] = previous
+            new[entry.id] = previous
             summary.unchanged += 1
             continue
         try:
             pages = _render_resource(renderer, site, entry, created, by_id)
         except (TemplateError, TypeError, ValueError, AttributeError, KeyError) as e:
             # one malformed entry must not take the whole site down; it is reported instead
-            summary.problems.append(f"collection.json: {entry['id']}: could not render its pages ({e})")
+            summary.problems.append(f"collection.json: {entry.id}: could not render its pages ({e})")
             continue
-        new[entry["id"]] = {"key": key, "pages": pages}
+        new[entry.id] = {"key": key, "pages": pages}
         summary.rendered += 1
     summary.resources = len(entries)
     shared, shared_key = _shared(renderer, manifest, entries, created)
@@ -200,7 +191,7 @@ def build_site(options: SiteOptions) -> SiteSummary:
     if options.search and (summary.rendered or summary.removed or set(old) != set(new)
                            or not search.is_complete(site)):
         summary.search_tool = search.write_index(
-            site, _search_entries(default_order([e for e in entries if e["id"] in new]), renderer.partners))
+            site, _search_entries(default_order([e for e in entries if e.id in new]), renderer.partners))
         summary.search_indexed = True
     write_if_changed(site / MANIFEST, json_bytes({"version": __version__, "resources": new, "shared": sorted(shared),
                                                   "shared_key": shared_key}))
@@ -208,19 +199,19 @@ def build_site(options: SiteOptions) -> SiteSummary:
     return summary
 
 
-def _search_entries(ordered: list[dict[str, Any]], partners: dict[str, dict[str, Any]]) -> list[SearchEntry]:
+def _search_entries(ordered: list[CollectionEntry], partners: dict[str, dict[str, Any]]) -> list[SearchEntry]:
     entries = []
     for entry in ordered:
         record = facet_record(entry, partners)
-        entries.append(SearchEntry(page=resource_page(entry["id"]), facets=record["facets"], sort=record["sort"]))
+        entries.append(SearchEntry(page=resource_page(entry.id), facets=record["facets"], sort=record["sort"]))
     return entries
 
 
-def _shared(renderer: Renderer, manifest: dict[str, Any], entries: list[dict[str, Any]],
+def _shared(renderer: Renderer, manifest: dict[str, Any], entries: list[CollectionEntry],
             created: dict[tuple[str, str], str]) -> tuple[list[str], str]:
     """Render the listing pages unless nothing they show changed; returns (their paths, key)."""
-    key = json_digest([renderer.fingerprint, renderer.options.base_url, renderer.partners, entries,
-                   sorted(created.items())])
+    key = json_digest([renderer.fingerprint, renderer.options.base_url, renderer.partners,
+                       [e.to_json() for e in entries], sorted(created.items())])
     shared = manifest.get("shared", []) if manifest.get("version") == __version__ else []
     if manifest.get("shared_key") == key and shared and all((renderer.site / p).is_file() for p in shared):
         return shared, key

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.build.edam import slug
+from pipeline.contracts.collection import CollectionEntry
 from pipeline.contracts.results import OUR_TOOL, SKIPPED, UNKNOWN, TestEntry, TestSummary, tool_state
 from pipeline.errors import BadInput
 from pipeline.site import citation
@@ -163,21 +164,21 @@ def citations(rdf: dict[str, Any]) -> list[dict[str, str | None]]:
     return result
 
 
-def related(entry: dict[str, Any], by_id: dict[str, dict[str, Any]], root: str) -> dict[str, list[dict[str, Any]]]:
+def related(entry: CollectionEntry, by_id: dict[str, CollectionEntry], root: str) -> dict[str, list[dict[str, Any]]]:
     """Resources this one links to (incl. training data) and those linking to it."""
     def view(target: str) -> dict[str, Any]:
         other = by_id.get(target)
         if other is None:
             return {"name": target, "type": "", "url": safe_url(target)}
         page = resource_page(target)
-        return {"name": text(other.get("name"), 200) or target, "type": text(other.get("type"), 40),
+        return {"name": text(other.rdf.get("name"), 200) or target, "type": text(other.type, 40),
                 "url": href(root, page) if page else None}
-    links = str_list(entry.get("links"))
-    training = entry.get("training_data")
+    links = str_list(entry.rdf.get("links"))
+    training = entry.rdf.get("training_data")
     if isinstance(training, dict) and isinstance(training.get("id"), str):
         links.insert(0, training["id"])
     return {"uses": [view(t) for t in dict.fromkeys(links)],
-            "used_by": [view(t) for t in str_list(entry.get("linked_from"))]}
+            "used_by": [view(t) for t in str_list(list(entry.linked_from))]}
 
 
 def tensors(rdf: dict[str, Any], key: str) -> list[dict[str, str]]:
@@ -197,34 +198,34 @@ def tensors(rdf: dict[str, Any], key: str) -> list[dict[str, str]]:
     return rows
 
 
-def page_context(site: Path, entry: dict[str, Any], version_id: str, *, page: str, root: str,
-                 by_id: dict[str, dict[str, Any]], partners: dict[str, dict[str, Any]],
+def page_context(site: Path, entry: CollectionEntry, version_id: str, *, page: str, root: str,
+                 by_id: dict[str, CollectionEntry], partners: dict[str, dict[str, Any]],
                  version_states: list[dict[str, Any]]) -> dict[str, Any]:
     """Everything the resource template shows for one version of one entry."""
-    rid = text(entry.get("id"), 512)
+    rid = text(entry.id, 512)
     folder = f"rdfs/{rid}/{version_id}"
     rdf = read_rdf(site / folder / "rdf.yaml")
     summary = read_summary(site / folder / "test_summary.json")
     zoo = rdf.get("config", {}).get("bioimageio", {}) if isinstance(rdf.get("config"), dict) else {}
     zoo = zoo if isinstance(zoo, dict) else {}
     doc_html, doc_url = documentation(rdf, site, folder, root)
-    doi = text(zoo.get("doi") or entry.get("doi"), 200)
-    created = text(zoo.get("created") or entry.get("created"), 40)
-    name = text(rdf.get("name") or entry.get("name") or rid, 300)
-    tags = [{"tag": t, "slug": slug(t), "edam": edam_for(t, entry.get("edam"))} for t in entry_tags(rdf or entry)]
-    latest = text(entry.get("latest_version"), 128)
+    doi = text(zoo.get("doi") or entry.doi, 200)
+    created = text(zoo.get("created") or entry.created, 40)
+    name = text(rdf.get("name") or entry.rdf.get("name") or rid, 300)
+    tags = [{"tag": t, "slug": slug(t), "edam": edam_for(t, entry.edam)} for t in entry_tags(rdf or entry.rdf)]
+    latest = text(entry.latest_version, 128)
     return {
         "page": page, "root": root, "card": card(entry, partners), "rdf": rdf, "rid": rid,
         "search": search_record(entry, partners),
         "version_id": version_id, "is_latest": version_id == latest, "folder": folder,
-        "name": name, "description": text(rdf.get("description") or entry.get("description"), 5000),
-        "type": text(rdf.get("type") or entry.get("type"), 40), "license": text(rdf.get("license"), 80),
-        "nickname": text(entry.get("nickname"), 80), "icon": text(entry.get("nickname_icon"), 16),
-        "doi": doi, "concept_doi": text(entry.get("concept_doi"), 200), "created": created,
+        "name": name, "description": text(rdf.get("description") or entry.rdf.get("description"), 5000),
+        "type": text(rdf.get("type") or entry.type, 40), "license": text(rdf.get("license"), 80),
+        "nickname": text(entry.nickname, 80), "icon": text(entry.nickname_icon, 16),
+        "doi": doi, "concept_doi": text(entry.concept_doi, 200), "created": created,
         "version_name": text(rdf.get("version"), 64), "tags": tags,
         "authors": authors(rdf), "maintainers": authors(rdf, "maintainers"), "cite": citations(rdf),
         "git_repo": safe_url(rdf.get("git_repo")), "source": safe_url(rdf.get("source"), root=root, base=folder),
-        "covers": [c for c in str_list(entry.get("covers")) if c.startswith(folder + "/")] if version_id == latest
+        "covers": [c for c in str_list(list(entry.covers)) if c.startswith(folder + "/")] if version_id == latest
         else sorted(f"{folder}/covers/{p.name}" for p in (site / folder / "covers").glob("*") if p.is_file()),
         "documentation": doc_html, "documentation_url": doc_url,
         "downloads": downloads(rdf, site, folder, root), "rdf_url": href(root, f"{folder}/rdf.yaml"),
@@ -233,8 +234,8 @@ def page_context(site: Path, entry: dict[str, Any], version_id: str, *, page: st
         "compat": compatibility_rows(summary, partners), "previews": previews(site, folder),
         "inputs": tensors(rdf, "inputs"), "outputs": tensors(rdf, "outputs"),
         "related": related(entry, by_id, root), "versions": version_states,
-        "bibtex": citation.bibtex(rdf or entry, resource_id=rid, doi=doi or None, year=created[:4] or None),
-        "cff": citation.citation_cff(rdf or entry, doi=doi or None, version=version_id, date=created),
+        "bibtex": citation.bibtex(rdf or entry.rdf, resource_id=rid, doi=doi or None, year=created[:4] or None),
+        "cff": citation.citation_cff(rdf or entry.rdf, doi=doi or None, version=version_id, date=created),
         "resource_url": href(root, resource_page(rid) or ""),
         "version_url": href(root, version_page(rid, version_id) or ""),
     }

@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from pipeline import __version__
 from pipeline.build.files import write_if_changed
 from pipeline.build.thumbnails import make_thumbnail
+from pipeline.contracts.collection import CollectionDocument
 from pipeline.contracts.partners import read_partners
 from pipeline.errors import BadInput
 from pipeline.site.views import state_label, text
@@ -35,7 +36,7 @@ def urlpath(value: Any) -> str:
 class Renderer:
     """Renders templates into the site folder, writing only files whose bytes change."""
 
-    def __init__(self, options: "SiteOptions", doc: dict[str, Any], summary: "SiteSummary"):
+    def __init__(self, options: "SiteOptions", doc: CollectionDocument, summary: "SiteSummary"):
         self.options, self.site, self.summary = options, options.site, summary
         if not (options.templates / "base.html").is_file():
             raise BadInput("no base.html in the templates folder", source=str(options.templates))
@@ -59,12 +60,11 @@ class Renderer:
                 digest.update(path.read_bytes())
         return digest.hexdigest()
 
-    def _partners(self, doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    def _partners(self, doc: CollectionDocument) -> dict[str, dict[str, Any]]:
         """Partners named in collection.json, enriched from their registrations when present."""
-        listed = doc.get("config", {}).get("partners", []) if isinstance(doc.get("config"), dict) else []
-        partners = {text(p.get("id"), 64): {"id": text(p.get("id"), 64), "name": text(p.get("name"), 200),
-                                            "description": "", "url": None, "logo_source": None}
-                    for p in listed if isinstance(p, dict) and isinstance(p.get("id"), str)}
+        partners = {text(p["id"], 64): {"id": text(p["id"], 64), "name": text(p.get("name"), 200),
+                                        "description": "", "url": None, "logo_source": None}
+                    for p in doc.partners}
         registrations, problems = read_partners(self.options.partners)
         self.summary.problems += [str(e) for e in problems]
         for reg in registrations:

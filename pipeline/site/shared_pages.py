@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.build.edam import slug
 from pipeline.build.files import read_json
+from pipeline.contracts.collection import CollectionEntry, read_versions
 from pipeline.contracts.results import PASSED
 from pipeline.site.facets import sort_order
 from pipeline.site.urls import resource_page, root_of, version_page
@@ -26,17 +27,15 @@ SCHEMA_DIRS = (Path(__file__).resolve().parents[1] / "spec" / "schemas",
 
 def version_dates(site: Path) -> dict[tuple[str, str], str]:
     """(resource id, version id) -> created, from all_versions.json (empty when absent)."""
-    doc = read_json(site / "all_versions.json", default={})
-    rows = doc.get("versions", []) if isinstance(doc, dict) else []
-    return {(text(r.get("id"), 512), text(r.get("version_id"), 128)): text(r.get("created"), 40)
-            for r in rows if isinstance(r, dict)}
+    rows = read_versions(read_json(site / "all_versions.json", default={}), source="all_versions.json")
+    return {(text(r.id, 512), text(r.version_id, 128)): text(r.created, 40) for r in rows}
 
 
-def render_shared(r: "Renderer", entries: list[dict[str, Any]], cards: list[dict[str, Any]],
+def render_shared(r: "Renderer", entries: list[CollectionEntry], cards: list[dict[str, Any]],
                   created: dict[tuple[str, str], str]) -> list[str]:
     """Render every page that lists resources; returns their site-relative paths."""
     by_id = {c["id"]: c for c in cards}
-    ordered = [by_id[e["id"]] for e in default_order(entries)]
+    ordered = [by_id[e.id] for e in default_order(entries)]
     pages = r.copy_static()
     pages += _browse(r, ordered)
     pages += _tags(r, entries, by_id)
@@ -94,13 +93,13 @@ def _browse(r: "Renderer", ordered: list[dict[str, Any]]) -> list[str]:
     return written
 
 
-def _tags(r: "Renderer", entries: list[dict[str, Any]], cards: dict[str, dict[str, Any]]) -> list[str]:
+def _tags(r: "Renderer", entries: list[CollectionEntry], cards: dict[str, dict[str, Any]]) -> list[str]:
     groups: dict[str, dict[str, Any]] = {}
     for entry in entries:
-        for tag in entry_tags(entry):
+        for tag in entry_tags(entry.rdf):
             group = groups.setdefault(slug(tag), {"tag": tag, "slug": slug(tag), "items": {},
-                                                  "edam": edam_for(tag, entry.get("edam"))})
-            group["items"][entry["id"]] = cards[entry["id"]]
+                                                  "edam": edam_for(tag, entry.edam)})
+            group["items"][entry.id] = cards[entry.id]
     written = []
     for group in groups.values():
         items = sorted(group["items"].values(), key=lambda c: c["name"].lower())
@@ -113,16 +112,15 @@ def _tags(r: "Renderer", entries: list[dict[str, Any]], cards: dict[str, dict[st
     return written + ["tags/index.html"]
 
 
-def _partners(r: "Renderer", entries: list[dict[str, Any]], cards: dict[str, dict[str, Any]]) -> list[str]:
+def _partners(r: "Renderer", entries: list[CollectionEntry], cards: dict[str, dict[str, Any]]) -> list[str]:
     written = []
     listing = []
     for pid, partner in r.partners.items():
         logo = r.copy_partner_logo(partner)
         if logo:
             written.append(logo)
-        own = [cards[e["id"]] for e in entries if partner_of(e) == pid]
-        tested = [(cards[e["id"]], e["compatibility"][pid]) for e in entries
-                  if isinstance(e.get("compatibility"), dict) and pid in e["compatibility"]]
+        own = [cards[e.id] for e in entries if partner_of(e) == pid]
+        tested = [(cards[e.id], e.compatibility[pid]) for e in entries if pid in e.compatibility]
         view = dict(partner, logo=logo and "../" + logo)
         path = f"partners/{pid}.html"
         r.write_page(path, "partner.html", {
@@ -151,21 +149,20 @@ def _spec(r: "Renderer") -> list[str]:
     return written + ["spec/index.html"]
 
 
-def _feed(r: "Renderer", entries: list[dict[str, Any]], created: dict[tuple[str, str], str]) -> list[str]:
+def _feed(r: "Renderer", entries: list[CollectionEntry], created: dict[tuple[str, str], str]) -> list[str]:
     """Atom feed of the newest versions (a new resource is its first version)."""
     base = r.options.base_url
-    names = {e["id"]: e for e in entries}
+    names = {e.id: e for e in entries}
     rows = []
     for (rid, vid), date in created.items():
         entry = names.get(rid)
         page = version_page(rid, vid)
         if entry is None or page is None:
             continue
-        versions = entry.get("versions") if isinstance(entry.get("versions"), list) else []
-        first = bool(versions) and str(versions[-1]) == vid
-        rows.append({"title": f"{'New' if first else 'New version of'}: {text(entry.get('name'), 200)} ({vid})",
+        first = bool(entry.versions) and entry.versions[-1] == vid
+        rows.append({"title": f"{'New' if first else 'New version of'}: {text(entry.rdf.get('name'), 200)} ({vid})",
                      "id": f"{base}{page}", "url": f"{base}{page}", "updated": _atom_date(date),
-                     "summary": text(entry.get("description"), 500)})
+                     "summary": text(entry.rdf.get("description"), 500)})
     rows.sort(key=lambda x: (x["updated"], x["id"]), reverse=True)
     rows = rows[:FEED_ENTRIES]
     updated = rows[0]["updated"] if rows else _atom_date("")
@@ -183,14 +180,14 @@ def _atom_date(value: str) -> str:
     return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _sitemap(r: "Renderer", entries: list[dict[str, Any]], shared: list[str]) -> list[str]:
+def _sitemap(r: "Renderer", entries: list[CollectionEntry], shared: list[str]) -> list[str]:
     base = r.options.base_url
     sorted_grids = {f"/{order}/" for order, _, _ in ORDERS if order}
     pages = [p for p in shared if p.endswith(".html") and not any(g in p for g in sorted_grids)]
     for entry in entries:
-        pages.append(resource_page(entry["id"]) or "")
-        for vid in entry.get("versions", []) if isinstance(entry.get("versions"), list) else []:
-            pages.append(version_page(entry["id"], str(vid)) or "")
+        pages.append(resource_page(entry.id) or "")
+        for vid in entry.versions:
+            pages.append(version_page(entry.id, vid) or "")
     from pipeline.site.render import urlpath
     r.write_page("sitemap.xml", "sitemap.xml", {"urls": [base + urlpath(p) for p in pages if p]})
     return ["sitemap.xml"]

@@ -1,12 +1,16 @@
-"""Plain view data for templates, derived from collection entries, RDFs and test summaries."""
+"""Plain view data for templates, derived from collection entries, RDFs and test summaries.
+
+Entries come through `contracts.collection`, which checked the zoo's fields; the RDF's own
+fields (`entry.rdf`, and whole RDFs) are strangers' data: every value shown is bounded here."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 from pipeline.build.edam import edam_term, normalize_tag, slug
-from pipeline.contracts.results import FAILED, OUR_TOOL, PASSED, SKIPPED, TOOL_STATES, UNKNOWN, VALID_FORMAT
+from pipeline.contracts.collection import CollectionEntry, EdamTerm
+from pipeline.contracts.results import FAILED, OUR_TOOL, PASSED, SKIPPED, UNKNOWN, VALID_FORMAT
 from pipeline.site.urls import resource_page
 
 TYPE_LABELS = {"model": "Models", "dataset": "Datasets", "notebook": "Notebooks",
@@ -29,10 +33,10 @@ def str_list(value: Any) -> list[str]:
     return [text(v, 200) for v in value if isinstance(v, (str, int, float))] if isinstance(value, list) else []
 
 
-def entry_tags(entry: dict[str, Any]) -> list[str]:
-    """Normalised, de-duplicated tags in their original order."""
+def entry_tags(rdf: Mapping[str, Any]) -> list[str]:
+    """Normalised, de-duplicated tags of an RDF (or an entry's RDF fields) in their original order."""
     seen: dict[str, None] = {}
-    for tag in str_list(entry.get("tags")):
+    for tag in str_list(rdf.get("tags")):
         norm = normalize_tag(tag)
         if norm:
             seen.setdefault(norm, None)
@@ -48,26 +52,21 @@ def state_label(state: str) -> str:
     return STATE_LABELS.get(state, state)
 
 
-def overall(entry: dict[str, Any]) -> str:
-    status = entry.get("status")
-    value = status.get("overall") if isinstance(status, dict) else None
-    return value if value in STATUS_RANK else UNKNOWN
+def overall(entry: CollectionEntry) -> str:
+    return entry.status.overall if entry.status else UNKNOWN
 
 
-def compatibility(entry: dict[str, Any]) -> dict[str, str]:
-    compat = entry.get("compatibility")
-    if not isinstance(compat, dict):
-        return {}
-    return {text(k, 64): v if v in TOOL_STATES else UNKNOWN for k, v in compat.items()}
+def compatibility(entry: CollectionEntry) -> dict[str, str]:
+    return {text(k, 64): v for k, v in entry.compatibility.items()}
 
 
-def tools_running(entry: dict[str, Any]) -> list[str]:
+def tools_running(entry: CollectionEntry) -> list[str]:
     """Partner tools whose tests of this resource passed (the facet 'runs in')."""
     return sorted(t for t, s in compatibility(entry).items() if s == PASSED and t != OUR_TOOL)
 
 
-def partner_of(entry: dict[str, Any]) -> str | None:
-    kind = text(entry.get("source_kind"), 100)
+def partner_of(entry: CollectionEntry) -> str | None:
+    kind = text(entry.source_kind, 100)
     return kind.split(":", 1)[1] if kind.startswith("partner:") else None
 
 
@@ -77,55 +76,54 @@ def tool_label(tool: str, partners: dict[str, dict[str, Any]]) -> str:
     return text(partners.get(tool, {}).get("name"), 80) or tool
 
 
-def card(entry: dict[str, Any], partners: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def card(entry: CollectionEntry, partners: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """What a card shows for one collection entry."""
-    rid = text(entry.get("id"), 512)
-    covers = str_list(entry.get("covers"))
+    rid = text(entry.id, 512)
+    covers = str_list(list(entry.covers))
     return {
         "id": rid,
         "url": resource_page(rid),
-        "name": short(entry.get("name") or rid, 120),
-        "nickname": text(entry.get("nickname"), 80),
-        "icon": text(entry.get("nickname_icon"), 16),
-        "description": short(entry.get("description")),
-        "tags": [(t, slug(t)) for t in entry_tags(entry)[:4]],
-        "type": text(entry.get("type"), 40) or "generic",
-        "license": text(entry.get("license"), 80),
-        "doi": text(entry.get("concept_doi") or entry.get("doi"), 200),
+        "name": short(entry.rdf.get("name") or rid, 120),
+        "nickname": text(entry.nickname, 80),
+        "icon": text(entry.nickname_icon, 16),
+        "description": short(entry.rdf.get("description")),
+        "tags": [(t, slug(t)) for t in entry_tags(entry.rdf)[:4]],
+        "type": text(entry.type, 40) or "generic",
+        "license": text(entry.rdf.get("license"), 80),
+        "doi": text(entry.concept_doi or entry.doi, 200),
         "cover": covers[0] if covers else None,
         "status": overall(entry),
         "badges": [(tool, tool_label(tool, partners), state) for tool, state in sorted(compatibility(entry).items())],
-        "created": text(entry.get("created"), 40),
+        "created": text(entry.created, 40),
     }
 
 
-def default_order(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def default_order(entries: list[CollectionEntry]) -> list[CollectionEntry]:
     """Recommended first: working resources, then the most downloaded, then the newest."""
-    return sorted(entries, key=lambda e: (rank_key(e), text(e.get("id"))))
+    return sorted(entries, key=lambda e: (rank_key(e), text(e.id)))
 
 
-def edam_for(tag: str, entry_edam: Any = None) -> dict[str, str] | None:
+def edam_for(tag: str, entry_edam: Sequence[EdamTerm] = ()) -> dict[str, str] | None:
     """The EDAM concept of a normalised tag, from the entry's precomputed terms or the package."""
-    for term in entry_edam if isinstance(entry_edam, list) else []:
-        if isinstance(term, dict) and term.get("tag") == tag:
-            return {k: text(term.get(k), 300) for k in ("id", "label", "iri")}
+    for term in entry_edam:
+        if term.tag == tag:
+            return {"id": text(term.id, 300), "label": text(term.label, 300), "iri": text(term.iri, 300)}
     found = edam_term(tag)
     return {"id": found.id, "label": found.label, "iri": found.iri} if found else None
 
 
-def rank_key(entry: dict[str, Any]) -> str:
+def rank_key(entry: CollectionEntry) -> str:
     """A per-entry sort key for the recommended order, so no other entry's change moves it."""
-    downloads = entry.get("download_count") if isinstance(entry.get("download_count"), int) else 0
-    inverted = "".join(chr(ord("9") - int(c)) if c.isdigit() else c for c in text(entry.get("created"), 40))
-    return f"r{STATUS_RANK[overall(entry)]}{max(0, 10**10 - downloads):011d}{inverted}"
+    inverted = "".join(chr(ord("9") - int(c)) if c.isdigit() else c for c in text(entry.created, 40))
+    return f"r{STATUS_RANK[overall(entry)]}{max(0, 10**10 - entry.download_count):011d}{inverted}"
 
 
-def search_record(entry: dict[str, Any], partners: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def search_record(entry: CollectionEntry, partners: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """What Pagefind indexes for one entry: extra searchable text and the card fields."""
     c = card(entry, partners)
-    authors = [text(a.get("name"), 200) for a in entry.get("authors", []) if isinstance(a, dict)] \
-        if isinstance(entry.get("authors"), list) else []
-    words = [" ".join(authors), " ".join(entry_tags(entry)), c["id"], text(entry.get("doi"), 200), c["doi"]]
+    people = entry.rdf.get("authors")
+    authors = [text(a.get("name"), 200) for a in people if isinstance(a, dict)] if isinstance(people, list) else []
+    words = [" ".join(authors), " ".join(entry_tags(entry.rdf)), c["id"], text(entry.doi, 200), c["doi"]]
     return {
         "text": "\n".join(w for w in words if w),
         "meta": {
@@ -140,17 +138,17 @@ def search_record(entry: dict[str, Any], partners: dict[str, dict[str, Any]]) ->
 MAX_FACET_TAGS = 50
 
 
-def facet_record(entry: dict[str, Any], partners: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def facet_record(entry: CollectionEntry, partners: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """One entry's facet values (value -> label) and sort keys, for the search page's filters."""
     c = card(entry, partners)
     return {
         "facets": {
             "type": {c["type"]: TYPE_LABELS.get(c["type"], c["type"]).removesuffix("s")},
-            "tag": {t: t for t in entry_tags(entry)[:MAX_FACET_TAGS]},
+            "tag": {t: t for t in entry_tags(entry.rdf)[:MAX_FACET_TAGS]},
             "license": {c["license"] or "unknown": c["license"] or "unknown"},
             "tool": {t: tool_label(t, partners) for t in tools_running(entry)},
             "status": {c["status"]: state_label(c["status"])},
-            "weights": {w: w for w in str_list(entry.get("weights_formats"))},
+            "weights": {w: w for w in str_list(list(entry.weights_formats))},
         },
         "sort": sort_keys(c),
     }

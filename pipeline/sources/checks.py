@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from pipeline.errors import BadInput
+from pipeline.errors import BadInput, format_loc
 
 
 def check_inside(data: dict[str, Any], files: set[str] | None, *, source: str) -> None:
@@ -17,7 +17,7 @@ def check_inside(data: dict[str, Any], files: set[str] | None, *, source: str) -
     for ref in referenced_files(data):
         if is_url(ref.source):
             continue
-        where = _loc(ref.loc)
+        where = format_loc(ref.loc)
         if escapes(ref.source):
             problems.append(f"{where}: {ref.source!r} points outside the record")
         elif files is not None and posixpath.normpath(ref.source) not in files:
@@ -46,9 +46,6 @@ def validation_errors(loaded: Any) -> list[str] | None:
 
 
 def _issue(error: Any) -> str:
-    where = _loc(getattr(error, "loc", ()) or ())
+    where = format_loc(getattr(error, "loc", ()) or ())
     return f"{where}: {error.msg}" if where else str(error.msg)
 
-
-def _loc(loc: Any) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")

@@ -20,7 +20,7 @@ from pipeline.sources.partners import collection_location
 from pipeline.sources.summary import SourceSummary
 from pipeline.spec import LoadedRdf, load_rdf
 from pipeline.store import Resource, Store, Version, yaml
-from pipeline.store.model import data_digest
+from pipeline.store.model import ACCEPTED, BLOCKED, DELETED, PENDING, data_digest
 from pipeline.store.nicknames import assign
 from pipeline.store.store import check_id
 
@@ -110,7 +110,7 @@ def _store_entry(partner: Partner, store: Store, rid: str, entry: Entry, taken: 
     version_id = str(data.get("version") or digest[:12])
     resource = store.get(rid)
     old = resource.version(version_id) if resource else None
-    if old is not None and old.rdf_sha256 == digest and old.status != "deleted":
+    if old is not None and old.rdf_sha256 == digest and old.status != DELETED:
         summary.unchanged += 1
         return
     if validate:
@@ -126,7 +126,7 @@ def _store_entry(partner: Partner, store: Store, rid: str, entry: Entry, taken: 
         store.write_file(rdf_path, yaml.dumps(data).encode())
         rdf_source, overlay = f"{rid}/rdf.yaml", None  # relative: resolved against the store root
     version = Version(
-        version_id=version_id, rdf_source=rdf_source, rdf_sha256=digest, status="accepted" if accept else "pending",
+        version_id=version_id, rdf_source=rdf_source, rdf_sha256=digest, status=ACCEPTED if accept else PENDING,
         created=(old.created if old else "") or _created(data), name=str(data.get("name") or ""),
         version_name=str(data.get("version") or ""), partner_overlay=overlay or None,
         overrides=old.overrides if old else None,
@@ -141,8 +141,8 @@ def _store_entry(partner: Partner, store: Store, rid: str, entry: Entry, taken: 
         summary.new.append(f"{rid} v{version_id}")
     else:
         summary.updated.append(rid)
-    if old is not None and old.status == "blocked":
-        version.status = "blocked"
+    if old is not None and old.status == BLOCKED:
+        version.status = BLOCKED
     if old is not None:
         resource.versions.remove(old)
     resource.versions.insert(0, version)
@@ -153,8 +153,8 @@ def _store_entry(partner: Partner, store: Store, rid: str, entry: Entry, taken: 
 def _mark_deleted(store: Store, resource: Resource, summary: SourceSummary) -> None:
     changed = False
     for version in resource.versions:
-        if version.status not in ("deleted", "blocked"):
-            version.status = "deleted"
+        if version.status not in (DELETED, BLOCKED):
+            version.status = DELETED
             changed = True
     if changed:
         store.put(resource)

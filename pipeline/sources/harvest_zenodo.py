@@ -12,6 +12,7 @@ from pipeline.sources.summary import SourceSummary
 from pipeline.sources.zenodo import ZenodoClient, ZenodoFile, ZenodoRecord
 from pipeline.spec import LoadedRdf, find_rdf_name, parse_rdf
 from pipeline.store import Resource, Store, Version
+from pipeline.store.model import ACCEPTED, BLOCKED, PENDING
 from pipeline.store.nicknames import assign
 
 Progress = Callable[[str], None]
@@ -58,7 +59,7 @@ def _harvest_resource(client: ZenodoClient, store: Store, concept: str, records:
             summary.unchanged += 1
             continue
         if accept:
-            version.status = "accepted"
+            version.status = ACCEPTED
         if resource is None:
             nickname, icon = assign(concept, taken)
             taken.add(nickname)
@@ -70,7 +71,7 @@ def _harvest_resource(client: ZenodoClient, store: Store, concept: str, records:
             summary.new.append(item)
         else:
             version.overrides = old.overrides  # maintainers' edits survive re-harvest
-            version.status = "blocked" if old.status == "blocked" else version.status
+            version.status = BLOCKED if old.status == BLOCKED else version.status
             resource.versions[resource.versions.index(old)] = version
             summary.updated.append(item)
         changed = True
@@ -99,7 +100,7 @@ def _version(client: ZenodoClient, record: ZenodoRecord, resource: Resource | No
     version = Version(
         version_id=record.record_id, doi=record.doi, created=record.created,
         name=str(data.get("name") or record.title), version_name=record.version or str(data.get("version") or ""),
-        rdf_source=location, rdf_sha256=sha256, rdf_checksum=rdf_file.checksum, status="pending",
+        rdf_source=location, rdf_sha256=sha256, rdf_checksum=rdf_file.checksum, status=PENDING,
     )
     return version, str(data.get("type") or "generic"), list(record.owners)
 

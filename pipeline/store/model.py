@@ -5,13 +5,21 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, Literal, get_args
 
 from pipeline.base.digest import json_digest
 from pipeline.errors import BadInput
 
-RESOURCE_STATUSES = ("accepted", "blocked")
-VERSION_STATUSES = ("accepted", "blocked", "deleted", "pending")
+ResourceStatus = Literal["accepted", "blocked"]
+VersionStatus = Literal["accepted", "blocked", "deleted", "pending"]
+ACCEPTED: Final = "accepted"  # published (a resource), or merged through its contribution PR (a version)
+BLOCKED: Final = "blocked"  # by a maintainer: never published, never proposed again
+DELETED: Final = "deleted"  # gone from its source; kept, never published
+PENDING: Final = "pending"  # harvested, waiting for its contribution PR
+RESOURCE_STATUSES: tuple[str, ...] = get_args(ResourceStatus)
+VERSION_STATUSES: tuple[str, ...] = get_args(VersionStatus)
+
+
 def rdf_location(store_root: "os.PathLike[str] | str", rdf_source: str) -> str:
     """Where to load a version's RDF from: URLs and absolute paths as they are; a relative path
     names a file kept inside the store (a partner entry without a file of its own), so a
@@ -38,7 +46,7 @@ class Version:
     rdf_source: str
     rdf_sha256: str
     created: str
-    status: str = "pending"
+    status: VersionStatus = PENDING
     doi: str | None = None
     name: str = ""
     version_name: str = ""
@@ -60,7 +68,7 @@ class Resource:
     id: str
     type: str
     source: str
-    status: str = "accepted"
+    status: ResourceStatus = ACCEPTED
     nickname: str = ""
     nickname_icon: str = ""
     owners: list[int | str] = field(default_factory=list)
@@ -77,7 +85,7 @@ class Resource:
         return next((v for v in self.versions if v.version_id == version_id), None)
 
     def pending(self) -> list[Version]:
-        return [v for v in self.versions if v.status == "pending"]
+        return [v for v in self.versions if v.status == PENDING]
 
     @classmethod
     def from_dict(cls, data: Any, *, source: str) -> "Resource":
@@ -88,7 +96,7 @@ class Resource:
         rid = _str(data, "id", source, ())
         if not RESOURCE_ID.match(rid):
             raise BadInput(f"expected a resource id of [a-z0-9_-./], got {rid!r}", source=source, loc=("id",))
-        status = data.get("status", "accepted")
+        status = data.get("status", ACCEPTED)
         if status not in RESOURCE_STATUSES:
             raise BadInput(f"expected one of {', '.join(RESOURCE_STATUSES)}, got {status!r}",
                            source=source, loc=("status",))

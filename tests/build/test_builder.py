@@ -24,11 +24,8 @@ DATASET = {
 
 
 def _options(store, **changes):
-    options = BuildOptions(store=store.store, site=store.root / "site", cache=store.root / ".cache",
-                           partners=None, run_tests=False)
-    for key, value in changes.items():
-        setattr(options, key, value)
-    return options
+    return BuildOptions(**{"store": store.store, "site": store.root / "site", "cache": store.root / ".cache",
+                           "partners": None, "run_tests": False, **changes})
 
 
 def _mtimes(folder):

@@ -257,9 +257,9 @@ def test_bad_entries_are_reported_not_fatal(fake_site):
     summary = _build(site, partners)
     assert summary.rendered == 5
     assert summary.problems == [
-        "collection.json: collection[5].id: unusable or duplicate id '../../etc'",
-        "collection.json: collection[6].id: unusable or duplicate id None",
-        f"collection.json: collection[7].id: unusable or duplicate id '{MODEL_ID}'",
+        "collection.json: collection[6]: expected a collection entry (a mapping), got str",
+        f"collection.json: collection[7].id: duplicate id '{MODEL_ID}'",
+        "collection.json: '../../etc': unusable as a page path",
     ]
     assert not (site.parent / "etc").exists()
 
