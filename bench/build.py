@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import make_collection  # noqa: E402
 
 from pipeline.build import model_tests  # noqa: E402
-from pipeline.build.builder import BuildOptions, build  # noqa: E402
+from pipeline.build import builder  # noqa: E402
+from pipeline.build.builder import BuildConfig  # noqa: E402
 from pipeline.spec import yamlio  # noqa: E402
 
 
@@ -33,9 +34,9 @@ def stub_test(loaded):
          "traceback": None, "warnings": [], "seconds": 0.0, "env": {"python": "stub"}}]}
 
 
-def timed(label: str, options: BuildOptions) -> dict:
+def timed(label: str, options: BuildConfig) -> dict:
     start = time.perf_counter()
-    summary = build(options)
+    summary = builder.run(options)
     seconds = time.perf_counter() - start
     row = {"run": label, "seconds": round(seconds, 2), "rebuilt": summary.rebuilt,
            "unchanged": summary.unchanged, "tests_run": summary.tests_run, "problems": len(summary.problems)}
@@ -66,7 +67,7 @@ def main() -> None:
     start = time.perf_counter()
     store = make_collection(root / "data", args.count)
     print(json.dumps({"generated": args.count, "seconds": round(time.perf_counter() - start, 2)}), flush=True)
-    options = BuildOptions(store=store, site=root / "site", cache=root / "cache", partners=None,
+    options = BuildConfig(store=store, site=root / "site", cache=root / "cache", partners=None,
                            jobs=args.jobs, packages=not args.no_packages)
     timed("cold", options)
     timed("no-op", options)

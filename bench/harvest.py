@@ -17,7 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.sources.harvesting import harvest  # noqa: E402
+from pipeline.sources import harvesting  # noqa: E402
+from pipeline.sources.harvesting import HarvestConfig  # noqa: E402
 from pipeline.base.http import HttpPolicy  # noqa: E402
 from pipeline.sources.recordset import record_json, write_record_set  # noqa: E402
 from pipeline.sources.transport import HttpTransport  # noqa: E402
@@ -68,8 +69,8 @@ def main() -> None:
             client = ZenodoClient(HttpTransport(server.base, policy), page_size=args.page_size)
             listing_s, listing = timed(client.list_records)
             listed = dict(server.requests)
-            run = lambda: harvest(server.base, None, store, policy=policy, page_size=args.page_size,  # noqa: E731
-                                  validate=not args.no_validate)
+            run = lambda: harvesting.run(HarvestConfig(server.base, None, store, policy=policy, page_size=args.page_size,  # noqa: E731
+                                  validate=not args.no_validate))
             cold_s, cold = timed(run)
             after_cold = dict(server.requests)
             warm_s, warm = timed(run)

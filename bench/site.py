@@ -26,7 +26,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.site.builder import SiteOptions, build_site  # noqa: E402
+from pipeline.site import builder as site_builder
+from pipeline.site.builder import SiteConfig  # noqa: E402
 from pipeline.site.serve import serve_in_thread  # noqa: E402
 from pipeline.spec import yamlio  # noqa: E402
 
@@ -99,17 +100,17 @@ def generate(site: Path, n: int, seed: int = 0) -> None:
 
 
 def timed_builds(site: Path) -> dict[str, float]:
-    options = SiteOptions(site=site, partners=None)
+    options = SiteConfig(site=site, partners=None)
     t0 = time.perf_counter()
-    cold = build_site(options)
+    cold = site_builder.run(options)
     t1 = time.perf_counter()
-    noop = build_site(options)
+    noop = site_builder.run(options)
     t2 = time.perf_counter()
     doc = json.loads((site / "collection.json").read_text())
     doc["collection"][0]["description"] += " Changed."
     (site / "collection.json").write_text(json.dumps(doc))
     t3 = time.perf_counter()
-    one = build_site(options)
+    one = site_builder.run(options)
     t4 = time.perf_counter()
     assert cold.rendered == len(doc["collection"]) and noop.rendered == 0 and one.rendered == 1
     return {"cold_s": round(t1 - t0, 2), "noop_s": round(t2 - t1, 2), "one_change_s": round(t4 - t3, 2),

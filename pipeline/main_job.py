@@ -12,32 +12,43 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from pipeline.build.builder import BuildOptions, BuildSummary, build
+from pipeline import defaults
 from pipeline.base.commands import run_git
+from pipeline.build import builder
+from pipeline.build.builder import BuildConfig
+from pipeline.contracts.stage import Problem, StageResult
+from pipeline.contribute import proposing
+from pipeline.contribute.proposing import ProposeConfig
 from pipeline.errors import BadInput
+from pipeline.site import builder as site_builder
+from pipeline.site.builder import SiteConfig
+from pipeline.sources import harvesting
+from pipeline.sources.harvesting import HarvestConfig
 
 Say = Callable[[str], None]
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunConfig:
     """Where every stage reads and writes; `embedded()` is the offline default."""
 
     zenodo: str | None
     partners: Path | None
-    store: Path
-    site: Path = Path("site")
-    cache: Path = Path(".cache")
+    store: Path = defaults.STORE
+    site: Path = defaults.SITE
+    cache: Path = defaults.CACHE
     github: str | None = None
     github_token: str | None = None
-    max_prs: int = 10
+    max_prs: int = defaults.MAX_PRS
     accept: bool = False
     own_repository: bool = False  # make the store's parent a git repository of its own if needed
     run_tests: bool = True
-    jobs: int = 2
+    jobs: int = defaults.JOBS
+    say: Say = print  # where each stage's report goes as it finishes
 
     @classmethod
-    def embedded(cls, examples: Path = Path("examples"), work: Path = Path(".zoo"), **changes: Any) -> "RunConfig":
+    def embedded(cls, examples: Path = defaults.EXAMPLES, work: Path = defaults.EMBEDDED_WORK,
+                 **changes: Any) -> "RunConfig":
         if not (examples / "zenodo").is_dir():
             raise BadInput("the embedded default needs the examples folder of a checkout; run from the "
                            "repository root or pass --zenodo/--partners/--store", source=str(examples))
@@ -47,52 +58,48 @@ class RunConfig:
 
 @dataclass
 class RunSummary:
-    """One line per stage plus the build's own summary; `ok` is False if any stage failed."""
+    """Each stage's result, in order; `ok` is False if any stage failed."""
 
-    stages: list[tuple[str, bool, str]] = field(default_factory=list)
-    build: BuildSummary | None = None
+    stages: list[tuple[str, StageResult]] = field(default_factory=list)
+
+    def stage(self, name: str) -> Any:
+        return dict(self.stages)[name]
 
     @property
     def ok(self) -> bool:
-        return all(ok for _, ok, _ in self.stages)
+        return all(result.ok for _, result in self.stages)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for _, result in self.stages for p in result.problems]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "stages": {name: result.to_json() for name, result in self.stages}}
+
+    def format_text(self) -> str:
+        return "\n".join(f"{name:8} {'ok' if result.ok else 'FAILED'}" for name, result in self.stages)
 
 
-def run_all(config: RunConfig, say: Say = print) -> RunSummary:
+def run(config: RunConfig) -> RunSummary:
     """Every stage in order; a failing source or item is reported and the later stages still run."""
-    from pipeline.contribute import propose
-    from pipeline.contribute.backend import open_backend
-    from pipeline.site import render_site
-    from pipeline.sources import harvest
-
-    summary = RunSummary()
     config.store.mkdir(parents=True, exist_ok=True)
     if config.own_repository:
         _ensure_repository(config.store.parent)
-
-    say("== harvest")
-    harvested = harvest(config.zenodo, config.partners, config.store, accept=config.accept)
-    say(harvested.format_text())
-    summary.stages.append(("harvest", harvested.ok, "sources read"))
-
-    say("== propose")
-    backend = open_backend(config.store, github=config.github, token=config.github_token)
-    proposed = propose(config.store, backend, config.max_prs)
-    say(proposed.format_text())
-    summary.stages.append(("propose", proposed.ok, "contribution PRs"))
-
-    say("== build")
-    summary.build = build(BuildOptions(store=config.store, site=config.site, cache=config.cache,
-                                       partners=config.partners, run_tests=config.run_tests, jobs=config.jobs))
-    say(f"{summary.build.versions} versions, {summary.build.rebuilt} rebuilt, {summary.build.tests_run} "
-        f"model tests run, {len(summary.build.failed)} failing, {len(summary.build.problems)} problems")
-    for problem in summary.build.problems:
-        say(f"  problem: {problem}")
-    summary.stages.append(("build", not summary.build.problems, "site data"))
-
-    say("== site")
-    rendered = render_site(config.site, partners=config.partners)
-    say(rendered.format_text())
-    summary.stages.append(("site", rendered.ok, "pages"))
+    stages: list[tuple[str, Callable[[Any], StageResult], Any]] = [
+        ("harvest", harvesting.run, HarvestConfig(config.zenodo, config.partners, config.store,
+                                                  accept=config.accept)),
+        ("propose", proposing.run, ProposeConfig(config.store, github=config.github, token=config.github_token,
+                                                 max_prs=config.max_prs)),
+        ("build", builder.run, BuildConfig(config.store, config.site, config.cache, config.partners,
+                                           run_tests=config.run_tests, jobs=config.jobs)),
+        ("site", site_builder.run, SiteConfig(config.site, config.partners)),
+    ]
+    summary = RunSummary()
+    for name, stage, stage_config in stages:
+        config.say(f"== {name}")
+        result = stage(stage_config)
+        config.say(result.format_text())
+        summary.stages.append((name, result))
     return summary
 
 

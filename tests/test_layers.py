@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 PIPELINE = Path(__file__).resolve().parents[1] / "pipeline"
@@ -64,7 +65,48 @@ def test_no_package_hides_its_imports_behind_getattr():
     assert lazy == []
 
 
+# What the model worker may load in an environment holding only numpy and a framework.
+WORKER_PIPELINE = ("pipeline", "pipeline.errors", "pipeline.base", "pipeline.runner", "pipeline.contracts",
+                   "pipeline.contracts.results")
+WORKER_LIBRARIES = {"numpy", "torch", "onnxruntime", "tensorflow", "keras", "tifffile"}
+
+
+def _module_file(name: str) -> Path:
+    path = PIPELINE.parent.joinpath(*name.split("."))
+    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+
+
+def _imports(path: Path) -> set[str]:
+    """Full names of the modules a file imports (a `from` import of a submodule names it)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names
+                      if node.module.startswith("pipeline") and _module_file(f"{node.module}.{a.name}").exists()}
+    return found
+
+
+def test_the_model_worker_loads_nothing_but_numpy_frameworks_and_its_own_modules():
+    seen, todo = set(), ["pipeline.runner.worker"]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name.startswith("pipeline"):
+            todo += sorted(_imports(_module_file(name)))
+    ours = {n for n in seen if n.startswith("pipeline")}
+    assert {n for n in ours if not n.startswith(("pipeline.runner.", "pipeline.base."))
+            and n not in WORKER_PIPELINE} == set()
+    assert "pipeline.runner.testing" not in ours and "pipeline.runner.environments" not in ours
+    libraries = {n.split(".")[0] for n in seen - ours} - set(sys.stdlib_module_names) - {"__future__"}
+    assert libraries <= WORKER_LIBRARIES, libraries
+
+
 def test_the_check_catches_an_upward_import(tmp_path):
     module = tmp_path / "m.py"
-    module.write_text("def f():\n    from pipeline.site.builder import build_site\nimport pipeline.base.http\n")
+    module.write_text("def f():\n    from pipeline.site.builder import run\nimport pipeline.base.http\n")
     assert imported_packages(module) == {"site", "base"}

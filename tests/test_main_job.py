@@ -5,24 +5,31 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.main_job import RunConfig, run_all
+import pytest
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+from pipeline import main_job
+from pipeline.main_job import RunConfig
+from testkit.paths import EXAMPLES
+
 
 
 def _files(folder: Path) -> dict[Path, int]:
     return {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
 
 
+@pytest.mark.slow  # every stage twice, model tests included
 def test_embedded_default_end_to_end(tmp_path):
-    config = RunConfig.embedded(examples=EXAMPLES, work=tmp_path / "work", site=tmp_path / "site",
-                                cache=tmp_path / "cache")
     lines: list[str] = []
-    first = run_all(config, say=lines.append)
+    config = RunConfig.embedded(examples=EXAMPLES, work=tmp_path / "work", site=tmp_path / "site",
+                                cache=tmp_path / "cache", say=lines.append)
+    first = main_job.run(config)
     assert first.ok, "\n".join(lines)
-    assert [stage for stage, _, _ in first.stages] == ["harvest", "propose", "build", "site"]
+    assert [stage for stage, _ in first.stages] == ["harvest", "propose", "build", "site"]
+    for name, result in first.stages:  # one interface: ok, problems, to_json, format_text
+        assert result.problems == [] and json.loads(json.dumps(result.to_json()))["ok"] is True, name
+        assert result.format_text() in lines
     # 9 model versions: six example models, three of them also as their 0.4 description
-    assert first.build.tests_run == 9 and first.build.failed == []
+    assert first.stage("build").tests_run == 9 and first.stage("build").failed == []
     collection = json.loads((tmp_path / "site" / "collection.json").read_text())
     types = collection["config"]["n_resources"]
     assert types["model"] == 6 and types["dataset"] == 1 and types["notebook"] == 1 and types["application"] >= 1
@@ -31,7 +38,7 @@ def test_embedded_default_end_to_end(tmp_path):
     assert (tmp_path / "work" / ".git").is_dir()  # the store's own repository, for local PRs
 
     before = _files(tmp_path / "site")
-    second = run_all(config, say=lines.append)
+    second = main_job.run(config)
     assert second.ok
-    assert (second.build.tests_run, second.build.rebuilt) == (0, 0)
+    assert (second.stage("build").tests_run, second.stage("build").rebuilt) == (0, 0)
     assert _files(tmp_path / "site") == before

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from pipeline import __version__
+from pipeline import __version__, defaults
 from pipeline.base.http import HttpPolicy
 from pipeline.build import model_tests
 from pipeline.build.cache import JsonCache, content_key
@@ -33,7 +33,8 @@ from pipeline.build.publish import Published, publish_version, published_rdf, ve
 from pipeline.build.summaries import format_check
 from pipeline.contracts.collection import CollectionDocument, all_versions_document
 from pipeline.contracts.partners import Partner
-from pipeline.contracts.results import FAILED, PASSED, TestEntry, TestSummary
+from pipeline.contracts.results import FAILED, TestEntry, TestSummary
+from pipeline.contracts.stage import Problem
 from pipeline.errors import BadInput
 from pipeline.runner.testing import TestResult
 from pipeline.spec import validate
@@ -46,25 +47,25 @@ MANIFEST_VERSION = 1
 
 
 @dataclass(frozen=True)
-class BuildOptions:
+class BuildConfig:
     """Where the build reads and writes, and how much work it may do."""
 
-    store: Path
-    site: Path
-    cache: Path
-    partners: Path | None = None
+    store: Path = defaults.STORE
+    site: Path = defaults.SITE
+    cache: Path = defaults.CACHE
+    partners: Path | None = defaults.PARTNERS  # None: no partner results
     retest: bool = False
     recheck: bool = False  # re-fetch and re-validate every RDF, to notice upstream changes
     run_tests: bool = True
     shard: tuple[int, int] | None = None
-    jobs: int = 2
+    jobs: int = defaults.JOBS
     packages: bool = True
     policy: HttpPolicy | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class BuildSummary:
-    """What a build did; `problems` are per-item failures that did not stop the build."""
+    """The build stage's result; `problems` are per-item failures that did not stop the build."""
 
     versions: int = 0
     rebuilt: int = 0
@@ -72,11 +73,23 @@ class BuildSummary:
     tests_run: int = 0
     tests_cached: int = 0
     removed: int = 0
-    failed: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # versions published as failing their tests
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**{k: v for k, v in asdict(self).items() if k != "problems"}, "ok": self.ok,
+                "problems": [p.to_json() for p in self.problems]}
+
+    def format_text(self) -> str:
+        lines = [f"versions: {self.versions} ({self.rebuilt} rebuilt, {self.unchanged} unchanged, "
+                 f"{self.removed} removed)",
+                 f"model tests: {self.tests_run} run, {self.tests_cached} with cached results"]
+        lines += [f"failed: {name}" for name in self.failed]
+        return "\n".join(lines + [f"problem: {p.format_text()}" for p in self.problems])
 
 
 @dataclass(frozen=True)
@@ -137,7 +150,7 @@ class Built:
 
     version: BuiltVersion
     manifest: ManifestEntry
-    problems: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,23 +158,23 @@ class _Inputs:
     resources: list[Resource]
     partners: list[Partner]
     plans: list[VersionPlan]
-    problems: list[str]
+    problems: list[Problem]
 
 
-def build(options: BuildOptions) -> BuildSummary:
-    """Build `options.site` from the store, partners and caches; never raises for bad input."""
-    cache = JsonCache(options.cache / "tests")
-    inputs = _plan_versions(options, cache)
-    checked = [check(plan, options) for plan in inputs.plans if plan.reuse is None]
-    tests_run = _test(checked, options, cache) if options.run_tests else 0
-    if options.shard is not None:
-        return BuildSummary(tests_run=tests_run)  # a shard only fills the test cache; the full build publishes
-    published = {c.plan.name: _publish_safely(c, options, cache) for c in checked}
+def run(config: BuildConfig) -> BuildSummary:
+    """Build `config.site` from the store, partners and caches; never raises for bad input."""
+    cache = JsonCache(config.cache / "tests")
+    inputs = _plan_versions(config, cache)
+    checked = [check(plan, config) for plan in inputs.plans if plan.reuse is None]
+    tests_run = _test(checked, config, cache) if config.run_tests else 0
+    if config.shard is not None:  # a shard only fills the test cache; the full build publishes
+        return BuildSummary(tests_run=tests_run, problems=inputs.problems)
+    published = {c.plan.name: _publish_safely(c, config, cache) for c in checked}
     built = {p.name: published[p.name] if p.reuse is None else Built(p.reuse.built, p.reuse) for p in inputs.plans}
-    _write_collection(options.site, inputs.resources, inputs.plans, built, inputs.partners)
+    _write_collection(config.site, inputs.resources, inputs.plans, built, inputs.partners)
     manifest = {name: b.manifest for name, b in built.items()}
-    removed = _remove_stale(options.site, _read_manifest(options.cache), manifest)
-    write_if_changed(options.cache / "build-manifest.json", json_bytes(
+    removed = _remove_stale(config.site, _read_manifest(config.cache), manifest)
+    write_if_changed(config.cache / "build-manifest.json", json_bytes(
         {"version": MANIFEST_VERSION, "versions": {n: e.to_json() for n, e in manifest.items()}}, compact=True))
     return BuildSummary(
         versions=len(inputs.plans), rebuilt=len(checked), unchanged=len(inputs.plans) - len(checked),
@@ -170,21 +183,21 @@ def build(options: BuildOptions) -> BuildSummary:
         problems=inputs.problems + [p for name in published for p in published[name].problems])
 
 
-def plan(options: BuildOptions, *, max_jobs: int) -> dict[str, Any]:
+def plan(config: BuildConfig, *, max_jobs: int) -> dict[str, Any]:
     """The GitHub Actions matrix of the model tests a build would run."""
-    cache = JsonCache(options.cache / "tests")
-    checked = [check(p, options) for p in _plan_versions(options, cache).plans if p.reuse is None]
-    return model_tests.matrix(_pending(checked, cache, retest=options.retest), max_jobs=max_jobs)
+    cache = JsonCache(config.cache / "tests")
+    checked = [check(p, config) for p in _plan_versions(config, cache).plans if p.reuse is None]
+    return model_tests.matrix(_pending(checked, cache, retest=config.retest), max_jobs=max_jobs)
 
 
 # --- plan versions ------------------------------------------------------------------------------
-def _plan_versions(options: BuildOptions, cache: JsonCache) -> _Inputs:
+def _plan_versions(config: BuildConfig, cache: JsonCache) -> _Inputs:
     """Every accepted version of every accepted resource, with its key and what can be reused."""
-    resources, problems = _read_store(options.store)
-    partners, partner_results, partner_problems = load_partner_results(options.partners, options.policy)
+    resources, problems = _read_store(config.store)
+    partners, partner_results, partner_problems = load_partner_results(config.partners, config.policy)
     problems += partner_problems
-    manifest = _read_manifest(options.cache)
-    everything = options.retest or options.recheck
+    manifest = _read_manifest(config.cache)
+    everything = config.retest or config.recheck
     plans = []
     for resource in resources:
         if resource.status != ACCEPTED:
@@ -199,13 +212,13 @@ def _plan_versions(options: BuildOptions, cache: JsonCache) -> _Inputs:
             key = content_key(__version__, shared, version.to_dict(), list(accepted_ids),
                               {tool: [t.to_json() for t in tests] for tool, tests in partner_tests.items()})
             previous = manifest.get(f"{resource.id}/{version.version_id}")
-            reuse = None if everything else _reusable(key, previous, options, cache)
+            reuse = None if everything else _reusable(key, previous, config, cache)
             plans.append(VersionPlan(resource, version, accepted_ids, partner_tests, key, reuse))
     problems += _unpublished_results(partner_results, {(p.resource.id, p.version.version_id) for p in plans})
     return _Inputs(resources, partners, plans, problems)
 
 
-def _read_store(root: Path) -> tuple[list[Resource], list[str]]:
+def _read_store(root: Path) -> tuple[list[Resource], list[Problem]]:
     """Every readable resource, and one problem line per damaged file or shared nickname."""
     store = Store(root)
     records, problems = [], []
@@ -213,18 +226,19 @@ def _read_store(root: Path) -> tuple[list[Resource], list[str]]:
         try:
             resource = store.get(rid)
         except BadInput as e:
-            problems.append(str(e))
+            problems.append(Problem.of(e))
             continue
         if resource is not None:
             records.append(resource)
     store.save_index()
     for nickname, ids in sorted(duplicates(records).items()):
-        problems.append(f"nickname {nickname!r} is used by {len(ids)} resources: {', '.join(ids)}")
+        problems.append(Problem(f"nickname {nickname!r}", f"used by {len(ids)} resources: {', '.join(ids)}"))
     return records, problems
 
 
-def _unpublished_results(partner_results: dict[str, PartnerResults], published: set[tuple[str, str]]) -> list[str]:
-    return [f"partner {tool}: results for {rid}/{vid}, which the zoo does not publish"
+def _unpublished_results(partner_results: dict[str, PartnerResults],
+                         published: set[tuple[str, str]]) -> list[Problem]:
+    return [Problem(f"partner {tool}", f"results for {rid}/{vid}, which the zoo does not publish")
             for tool, results in sorted(partner_results.items())
             for rid, vid in sorted(set(results.tests) - published)]
 
@@ -234,32 +248,32 @@ def _read_manifest(cache: Path) -> dict[str, Any]:
     return manifest.get("versions", {}) if manifest.get("version") == MANIFEST_VERSION else {}
 
 
-def _reusable(key: str, data: Any, options: BuildOptions, cache: JsonCache) -> ManifestEntry | None:
+def _reusable(key: str, data: Any, config: BuildConfig, cache: JsonCache) -> ManifestEntry | None:
     """The last build's entry when nothing this version's outputs depend on changed since."""
     entry = ManifestEntry.from_json(data) if isinstance(data, dict) else None
     if entry is None or entry.key != key:
         return None
     if entry.test_key and entry.test_cached != (entry.test_key in cache):
         return None  # a shard has delivered the result since
-    site = str(options.site)
+    site = str(config.site)
     return entry if all(os.path.isfile(os.path.join(site, path)) for path in entry.outputs) else None
 
 
 # --- check --------------------------------------------------------------------------------------
-def check(plan: VersionPlan, options: BuildOptions) -> Checked:
+def check(plan: VersionPlan, config: BuildConfig) -> Checked:
     """Load and validate a version's effective RDF and plan its model test; never raises."""
     try:
-        return _check(plan, options)
+        return _check(plan, config)
     except Exception as e:  # one hostile description must not stop the build
         return _unloadable(plan, f"internal error while loading: {type(e).__name__}: {e}")
 
 
-def _check(plan: VersionPlan, options: BuildOptions) -> Checked:
+def _check(plan: VersionPlan, config: BuildConfig) -> Checked:
     try:
-        rdf = load_effective(options.store, plan.resource, plan.version, policy=options.policy)
+        rdf = load_effective(config.store, plan.resource, plan.version, policy=config.policy)
     except BadInput as e:
         return _unloadable(plan, f"RDF could not be loaded (moved or vanished upstream?): {e}")
-    report = validate(rdf.loaded, io=True, policy=options.policy)
+    report = validate(rdf.loaded, io=True, policy=config.policy)
     errors = [(issue.loc, issue.msg) for issue in report.errors]
     passed = report.passed
     expected = plan.version.rdf_sha256
@@ -292,42 +306,42 @@ def _pending(checked: list[Checked], cache: JsonCache, *, retest: bool) -> list[
     return sorted(pending, key=lambda p: (p.env_key, p.test_key))
 
 
-def _test(checked: list[Checked], options: BuildOptions, cache: JsonCache) -> int:
+def _test(checked: list[Checked], config: BuildConfig, cache: JsonCache) -> int:
     """Run the model tests not cached yet (only this shard's, in a shard); returns how many ran."""
-    pending = model_tests.select_shard(_pending(checked, cache, retest=options.retest), options.shard)
-    return model_tests.run_pending(pending, cache, jobs=options.jobs)
+    pending = model_tests.select_shard(_pending(checked, cache, retest=config.retest), config.shard)
+    return model_tests.run_pending(pending, cache, jobs=config.jobs)
 
 
 # --- publish ------------------------------------------------------------------------------------
-def _publish_safely(checked: Checked, options: BuildOptions, cache: JsonCache) -> Built:
+def _publish_safely(checked: Checked, config: BuildConfig, cache: JsonCache) -> Built:
     """Publish one version; an unexpected failure publishes it as failed instead of stopping."""
     try:
-        return publish(checked, options, cache)
+        return publish(checked, config, cache)
     except Exception as e:
         return publish(_unloadable(checked.plan, f"internal error while publishing: {type(e).__name__}: {e}"),
-                       options, cache)
+                       config, cache)
 
 
-def publish(checked: Checked, options: BuildOptions, cache: JsonCache) -> Built:
+def publish(checked: Checked, config: BuildConfig, cache: JsonCache) -> Built:
     """Write one version's files and test summary into the site."""
     plan = checked.plan
     resource, version = plan.resource, plan.version
     folder = version_dir(resource.id, version.version_id)
-    published, problems = Published(), []
+    published, problems = Published(), list[Problem]()
     rdf: dict[str, Any] = {"type": resource.type, "name": version.name or resource.name or plan.name}
     if checked.rdf is not None:
         rdf = published_rdf(checked.rdf.loaded.data, resource, version, plan.accepted_ids)
-        published = publish_version(checked.rdf.loaded, rdf, options.site, folder, with_package=options.packages)
+        published = publish_version(checked.rdf.loaded, rdf, config.site, folder, with_package=config.packages)
         problems += published.problems
     else:
-        problems.append(f"{plan.name}: {checked.load_error}")
+        problems.append(Problem(plan.name, checked.load_error or "not loaded"))
     test_key = checked.test.test_key if checked.test else None
     summary = TestSummary.compose(
         resource_id=resource.id, version_id=version.version_id,
         rdf_sha256=checked.rdf.loaded.sha256 if checked.rdf else version.rdf_sha256,
         our_tests=[checked.format, *_model_results(cache, test_key)], partner_tests=plan.partner_tests,
         is_model=checked.rdf is not None and checked.rdf.loaded.data.get("type") == "model")
-    write_if_changed(options.site / folder / "test_summary.json", json_bytes(summary.to_json()))
+    write_if_changed(config.site / folder / "test_summary.json", json_bytes(summary.to_json()))
     weights = rdf.get("weights") if isinstance(rdf.get("weights"), dict) else {}
     built = BuiltVersion(
         resource_id=resource.id, version_id=version.version_id,

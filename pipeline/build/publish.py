@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from pipeline.build.files import write_if_changed
+from pipeline.contracts.stage import Problem
 from pipeline.build.packages import replace_reference, write_package
 from pipeline.build.thumbnails import make_thumbnail, thumbnail_name
 from pipeline.errors import BadInput
@@ -40,7 +41,7 @@ class Published:
     previews: list[str] = field(default_factory=list)
     package: str | None = None
     files: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def version_dir(resource_id: str, version_id: str) -> str:
@@ -85,7 +86,7 @@ def publish_version(loaded: LoadedRdf, rdf: dict[str, Any], site: Path, folder: 
         try:
             data = loaded.root.read_bytes(ref.source, max_bytes=MAX_COPIED_FILE)
         except BadInput as e:
-            out.problems.append(f"{folder}: {e}")
+            out.problems.append(Problem(folder, str(e)))
             continue
         rel = posixpath.normpath(ref.source)
         if f"{folder}/files/{rel}" in out.files:
@@ -97,7 +98,7 @@ def publish_version(loaded: LoadedRdf, rdf: dict[str, Any], site: Path, folder: 
         try:
             thumb = make_thumbnail(loaded.root.read_bytes(cover, max_bytes=20 * MiB), source=cover)
         except BadInput as e:
-            out.problems.append(f"{folder}: covers[{index}]: {e}")
+            out.problems.append(Problem(folder, str(e), ("covers", index)))
             continue
         name = f"covers/{index}-{thumbnail_name(cover, thumb)}"
         write_if_changed(target / name, thumb)
@@ -111,7 +112,7 @@ def publish_version(loaded: LoadedRdf, rdf: dict[str, Any], site: Path, folder: 
             write_package(loaded, target / "package.zip")
             out.package = f"{folder}/package.zip"
         except BadInput as e:
-            out.problems.append(f"{folder}: package: {e}")
+            out.problems.append(Problem(folder, str(e), ("package",)))
     return out
 
 

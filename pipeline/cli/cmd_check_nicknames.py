@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-DEFAULT_STORE = "collection"
+from pipeline import defaults
+from pipeline.cli.options import json_option, store_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -13,18 +14,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "check-nicknames", help="check that every resource has a nickname and no two share one",
         description="Read every resource.yaml of the store (blocked ones included) and exit 1 if a nickname "
                     "is used twice or missing.")
-    parser.add_argument("--store", default=None, metavar="DIR", help=f"the store folder (default {DEFAULT_STORE}/)")
-    parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+    store_option(parser)
+    json_option(parser, "the findings")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from pipeline.store import Store
     from pipeline.store.nicknames import duplicates, missing
 
-    resources = list(Store(Path(args.store or DEFAULT_STORE)).resources())
+    resources = list(Store(args.store or defaults.STORE).resources())
     dupes, lacking = duplicates(resources), missing(resources)
     if args.json:
         print(json.dumps({"resources": len(resources), "duplicates": dupes, "missing": lacking}, indent=2))

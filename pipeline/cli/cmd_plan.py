@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from pipeline.cli.cmd_build import add_location_options, options_from
+from pipeline import defaults
+from pipeline.cli.cmd_build import config_from
+from pipeline.cli.options import location_options
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -13,9 +15,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "plan", help="print pending model tests as a GitHub Actions matrix",
         description="Print the model tests whose results are not cached as a GitHub Actions "
                     "matrix: one job per environment group, each running `zoo build --shard I/N`.")
-    add_location_options(parser)
+    location_options(parser)
     parser.add_argument("--max-jobs", type=int, default=None, metavar="N",
-                        help="at most N matrix jobs; environment groups are bundled past that (default 20)")
+                        help="at most N matrix jobs; environment groups are bundled past that "
+                             f"(default {defaults.MAX_MATRIX_JOBS})")
     parser.add_argument("--retest", action="store_true", help="plan every model test, cached or not")
     parser.set_defaults(handler=run)
 
@@ -23,6 +26,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pipeline.build.builder import plan
 
-    matrix = plan(options_from(args), max_jobs=args.max_jobs or 20)
-    print(json.dumps(matrix, separators=(",", ":")))
+    matrix = plan(config_from(args), max_jobs=args.max_jobs or defaults.MAX_MATRIX_JOBS)
+    print(json.dumps(matrix, separators=(",", ":")))  # one line: GITHUB_OUTPUT takes it as is
     return 0

@@ -6,12 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipeline.cli.options import limit_options, limits_from, weights_option
 from pipeline.errors import BadInput
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from pipeline.cli.cmd_test import WEIGHTS_FORMATS
-
     parser = subparsers.add_parser(
         "predict", help="run a model on new data (.npy, .tif, .png, .jpg), tiled when large",
         description="Predict with a model on one image per model input (.npy, .tif/.tiff, .png, .jpg) of any "
@@ -25,21 +24,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--axes", action="append", default=None, metavar="AXES",
                         help="axes of an input file when the file does not say, as letters of bctzyx "
                              "(e.g. zyx, yxc); once for all inputs or once per input, in order")
-    parser.add_argument("--weights", choices=WEIGHTS_FORMATS, default=None, metavar="FORMAT",
-                        help="weights format to use (default: the first runnable one)")
+    weights_option(parser, "weights format to use (default: the first runnable one)")
     parser.add_argument("--block", default=None, metavar="N|AXIS=N,...",
                         help="block size per tiled axis, e.g. 256 or y=128,x=256 (rounded up to a valid size)")
     parser.add_argument("--block-memory", type=float, default=None, metavar="MB",
                         help="tensor memory of one block, inputs and outputs together (default 64); "
                              "the largest valid block within it is used")
-    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="wall-time limit")
-    parser.add_argument("--memory", type=float, default=None, metavar="GB", help="address-space limit")
+    limit_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.cli.cmd_test import limits_from
     from pipeline.runner.predict import predict
     from pipeline.runner.progress import BlockBar
     from pipeline.runner.tiling import block_arg

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
+
+from pipeline import defaults
+from pipeline.cli.options import given, json_option, partners_option, report, site_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -13,20 +14,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Render the static website (browse grid, resource and version pages, tag and partner "
                     "pages, feed, sitemap, schemas) and its Pagefind search index from the files `zoo build` "
                     "wrote. Only resources whose inputs changed are re-rendered.")
-    parser.add_argument("--site", type=Path, default=None, metavar="DIR", help="site folder (default: site/)")
-    parser.add_argument("--partners", type=Path, default=None, metavar="DIR",
-                        help="partner registrations, for logos and descriptions (default: partners/)")
+    site_option(parser, "site folder")
+    partners_option(parser, "partner registrations, for logos and descriptions")
     parser.add_argument("--base-url", default=None, metavar="URL",
-                        help="public URL of the site, for the feed and sitemap (default: http://127.0.0.1:8000/)")
+                        help=f"public URL of the site, for the feed and sitemap (default: {defaults.BASE_URL})")
     parser.add_argument("--no-search", action="store_true", help="skip building the search index")
-    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    json_option(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.site import render_site
+    from pipeline.site import builder
 
-    summary = render_site(args.site or Path("site"), partners=args.partners or Path("partners"),
-                          base_url=args.base_url, search=not args.no_search)
-    print(json.dumps(summary.to_json(), indent=2) if args.json else summary.format_text())
-    return 0 if summary.ok else 1
+    config = builder.SiteConfig(search=not args.no_search,
+                                **given(site=args.site, partners=args.partners, base_url=args.base_url))
+    return report(builder.run(config), args.json)

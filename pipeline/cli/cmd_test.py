@@ -7,8 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-WEIGHTS_FORMATS = ("keras_hdf5", "keras_v3", "onnx", "pytorch_state_dict", "tensorflow_js",
-                   "tensorflow_saved_model_bundle", "torchscript")
+from pipeline.cli.options import json_option, limit_options, limits_from, weights_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,31 +17,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "weights format, each in its own process and environment, and compare with its "
                     "test outputs. Exit 0 only when every runnable format passed.")
     parser.add_argument("source", metavar="SOURCE", help="RDF file, folder, zip or http(s) URL")
-    parser.add_argument("--weights", choices=WEIGHTS_FORMATS, default=None, metavar="FORMAT",
-                        help="test only this weights format")
-    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                        help="wall-time limit per weights format (default 600, env ZOO_TEST_SECONDS)")
-    parser.add_argument("--memory", type=float, default=None, metavar="GB",
-                        help="address-space limit per weights format (default 8, env ZOO_TEST_MEMORY_GB)")
+    weights_option(parser, "test only this weights format")
+    limit_options(parser, " per weights format")
     parser.add_argument("--env-cache", type=Path, default=None, metavar="DIR",
                         help="where built test environments are kept (default .cache/envs)")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    json_option(parser, "the result")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.set_defaults(handler=run)
-
-
-def limits_from(args: argparse.Namespace):
-    """Limits from flags over environment defaults."""
-    from dataclasses import replace
-
-    from pipeline.runner.sandbox import GiB, Limits
-
-    limits = Limits.from_env()
-    if args.timeout is not None:
-        limits = replace(limits, seconds=args.timeout)
-    if args.memory is not None:
-        limits = replace(limits, memory_bytes=int(args.memory * GiB))
-    return limits
 
 
 def run(args: argparse.Namespace) -> int:

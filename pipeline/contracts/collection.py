@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from pipeline.contracts.results import TOOL_STATES, OverallStatus, ToolState
+from pipeline.contracts.stage import Problem
 from pipeline.errors import BadInput
 
 # The legacy summary fields consumers read, copied as the latest published RDF has them.
@@ -147,8 +148,7 @@ class CollectionDocument:
     entries: tuple[CollectionEntry, ...]
     partners: tuple[Mapping[str, str], ...] = ()  # {id, name} of every registered partner
     generated_by: str = ""
-    # Entries that could not be read, one line each (from_json keeps the rest)
-    problems: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()  # entries from_json could not read (it keeps the rest)
 
     def to_json(self) -> dict[str, Any]:
         entries = sorted(self.entries, key=lambda e: e.id)
@@ -176,11 +176,10 @@ class CollectionDocument:
             try:
                 entry = CollectionEntry.from_json(item, source=source, loc=("collection", index))
             except BadInput as e:
-                problems.append(str(e))
+                problems.append(Problem.of(e))
                 continue
             if entry.id in seen:
-                problems.append(str(BadInput(f"duplicate id {entry.id!r}", source=source,
-                                             loc=("collection", index, "id"))))
+                problems.append(Problem(source, f"duplicate id {entry.id!r}", ("collection", index, "id")))
                 continue
             seen.add(entry.id)
             entries.append(entry)

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from pipeline import defaults
+from pipeline.contracts.stage import Problem
 from pipeline.contribute import body as text
-from pipeline.contribute.backend import Backend, PullRequest
+from pipeline.contribute.backend import Backend, PullRequest, open_backend
 from pipeline.errors import BadInput, ZooError
 from pipeline.store import Resource, Store, yaml
 from pipeline.store.model import ACCEPTED, BLOCKED, PENDING
@@ -17,8 +19,24 @@ from pipeline.store.model import ACCEPTED, BLOCKED, PENDING
 Progress = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class ProposeConfig:
+    """Which store to propose from, where the PRs go, and how many may be written this run."""
+
+    store: Path = defaults.STORE
+    github: str | None = None  # OWNER/REPO: PRs on GitHub (with `token`); else the store's own repository
+    token: str | None = None
+    base: str | None = None  # the branch PRs target (default main / the checked-out branch)
+    api_url: str | None = None  # GitHub REST API base URL (default api.github.com)
+    max_prs: int = defaults.MAX_PRS
+    backend: Backend | None = None  # an open backend, instead of the one the fields above name
+    progress: Progress | None = None
+
+
 @dataclass
 class ProposeSummary:
+    """The propose stage's result: what happened to each resource with pending versions."""
+
     opened: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
@@ -30,6 +48,10 @@ class ProposeSummary:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [Problem(item, msg) for item, msg in self.failed]
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {k: v for k, v in self.__dict__.items() if k != "failed"}
@@ -52,11 +74,16 @@ def branch_name(resource_id: str) -> str:
     return f"auto-update-{re.sub(r'[.]{2,}', '.', safe)}"
 
 
-def propose(store: Path, backend: Backend, max_prs: int = 10, *, progress: Progress | None = None) -> ProposeSummary:
+def run(config: ProposeConfig) -> ProposeSummary:
     """Open or update a PR for every resource with pending versions; at most `max_prs` writes."""
+    if config.max_prs < 0:
+        raise BadInput(f"expected 0 or more PRs, got {config.max_prs}", source="max_prs")
+    backend = config.backend or open_backend(config.store, github=config.github, token=config.token,
+                                             base=config.base, api_url=config.api_url)
+    progress = config.progress
     summary = ProposeSummary()
-    source = Store(Path(store))
-    budget = max_prs
+    source = Store(Path(config.store))
+    budget = config.max_prs
     for rid in source.ids():
         try:
             resource = source.get(rid)

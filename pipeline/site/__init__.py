@@ -1,5 +1,2 @@
-"""The website: static pages, the Pagefind search index and a local preview server."""
-
-from pipeline.site.builder import SiteOptions, SiteSummary, build_site, render_site
-
-__all__ = ["SiteOptions", "SiteSummary", "build_site", "render_site"]
+"""The website: static pages, the Pagefind search index and a local preview server;
+`builder.run` is the stage."""

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from jinja2 import TemplateError
 
-from pipeline import __version__
+from pipeline import __version__, defaults
 from pipeline.base.digest import json_digest
 from pipeline.build.files import json_bytes, read_json, write_if_changed
 from pipeline.contracts.collection import CollectionDocument, CollectionEntry
 from pipeline.contracts.results import UNKNOWN
+from pipeline.contracts.stage import Problem
 from pipeline.errors import BadInput
 from pipeline.site import search, shared_pages
 from pipeline.site.pages import page_context, read_summary
@@ -35,20 +36,20 @@ MAX_COLLECTION = 512 * 1024 * 1024
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
-@dataclass
-class SiteOptions:
+@dataclass(frozen=True)
+class SiteConfig:
     """Where the site is and what renders it."""
 
-    site: Path
-    partners: Path | None = None
+    site: Path = defaults.SITE
+    partners: Path | None = defaults.PARTNERS  # registrations, for partner names, logos and pages
     templates: Path = DEFAULT_TEMPLATES
-    base_url: str = "http://127.0.0.1:8000/"
+    base_url: str = defaults.BASE_URL  # public URL of the site, for the feed and sitemap
     search: bool = True
 
 
 @dataclass
 class SiteSummary:
-    """What a site run did; `problems` are per-item issues that did not stop it."""
+    """The site stage's result; `problems` are per-item issues that did not stop it."""
 
     resources: int = 0
     rendered: int = 0
@@ -58,20 +59,20 @@ class SiteSummary:
     search_indexed: bool = False
     search_tool: str = ""
     seconds: float = 0.0
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "ok": self.ok, "problems": [p.to_json() for p in self.problems]}
 
     def format_text(self) -> str:
         lines = [f"resources: {self.resources} ({self.rendered} rendered, {self.unchanged} unchanged); "
                  f"{self.pages_written} files written, {self.removed} removed, search index "
                  f"{f'rebuilt ({self.search_tool})' if self.search_indexed else 'unchanged'}, {self.seconds:.1f} s"]
-        return "\n".join(lines + [f"problem: {p}" for p in self.problems])
+        return "\n".join(lines + [f"problem: {p.format_text()}" for p in self.problems])
 
 
 def read_collection(site: Path) -> CollectionDocument:
@@ -93,7 +94,7 @@ def _usable_entries(doc: CollectionDocument, summary: SiteSummary) -> list[Colle
     entries = []
     for entry in doc.entries:
         if resource_page(entry.id) is None:
-            summary.problems.append(f"collection.json: {entry.id!r}: unusable as a page path")
+            summary.problems.append(Problem("collection.json", f"{entry.id!r} is unusable as a page path"))
             continue
         entries.append(entry)
     return entries
@@ -154,15 +155,17 @@ def _render_resource(r: Renderer, site: Path, entry: CollectionEntry, created: d
     return pages
 
 
-def build_site(options: SiteOptions) -> SiteSummary:
-    """Render every page of `options.site`; only resources whose inputs changed are re-rendered."""
+def run(config: SiteConfig) -> SiteSummary:
+    """Render every page of the site and its search index; only what changed is re-rendered."""
     started = time.perf_counter()
+    # the feed and sitemap append page paths to the base URL
+    config = replace(config, site=Path(config.site), base_url=config.base_url.rstrip("/") + "/")
     summary = SiteSummary()
-    site = options.site
+    site = config.site
     doc = read_collection(site)
     entries = _usable_entries(doc, summary)
     by_id = {e.id: e for e in entries}
-    renderer = Renderer(options, doc, summary)
+    renderer = Renderer(config, doc, summary)
     renderer.copy_static()
     manifest = read_json(site / MANIFEST, default={})
     old = manifest.get("resources", {}) if manifest.get("version") == __version__ else {}
@@ -181,14 +184,14 @@ def build_site(options: SiteOptions) -> SiteSummary:
             pages = _render_resource(renderer, site, entry, created, by_id)
         except (TemplateError, TypeError, ValueError, AttributeError, KeyError) as e:
             # one malformed entry must not take the whole site down; it is reported instead
-            summary.problems.append(f"collection.json: {entry.id}: could not render its pages ({e})")
+            summary.problems.append(Problem("collection.json", f"{entry.id}: could not render its pages ({e})"))
             continue
         new[entry.id] = {"key": key, "pages": pages}
         summary.rendered += 1
     summary.resources = len(entries)
     shared, shared_key = _shared(renderer, manifest, entries, created)
     summary.removed = _remove_stale(site, old, new, manifest.get("shared", []), shared)
-    if options.search and (summary.rendered or summary.removed or set(old) != set(new)
+    if config.search and (summary.rendered or summary.removed or set(old) != set(new)
                            or not search.is_complete(site)):
         summary.search_tool = search.write_index(
             site, _search_entries(default_order([e for e in entries if e.id in new]), renderer.partners))
@@ -231,12 +234,3 @@ def _remove_stale(site: Path, old: dict[str, Any], new: dict[str, Any], old_shar
             path.unlink()
             removed += 1
     return removed
-
-
-def render_site(site: Path, *, partners: Path | None = None, base_url: str | None = None,
-                search: bool = True) -> SiteSummary:
-    """Render every page of `site` and its search index (what `zoo site` and `zoo run` call)."""
-    options = SiteOptions(site=Path(site), partners=partners, search=search)
-    if base_url:
-        options.base_url = base_url if base_url.endswith("/") else base_url + "/"
-    return build_site(options)

@@ -14,11 +14,12 @@ from pipeline.build.files import write_if_changed
 from pipeline.build.thumbnails import make_thumbnail
 from pipeline.contracts.collection import CollectionDocument
 from pipeline.contracts.partners import read_partners
+from pipeline.contracts.stage import Problem
 from pipeline.errors import BadInput
 from pipeline.site.views import state_label, text
 
 if TYPE_CHECKING:
-    from pipeline.site.builder import SiteOptions, SiteSummary
+    from pipeline.site.builder import SiteConfig, SiteSummary
 
 SITE_NAME = "BioImage Model Zoo"
 # Pagefind compiles its WebAssembly at run time, which CSP only allows with 'wasm-unsafe-eval';
@@ -36,7 +37,7 @@ def urlpath(value: Any) -> str:
 class Renderer:
     """Renders templates into the site folder, writing only files whose bytes change."""
 
-    def __init__(self, options: "SiteOptions", doc: CollectionDocument, summary: "SiteSummary"):
+    def __init__(self, options: "SiteConfig", doc: CollectionDocument, summary: "SiteSummary"):
         self.options, self.site, self.summary = options, options.site, summary
         if not (options.templates / "base.html").is_file():
             raise BadInput("no base.html in the templates folder", source=str(options.templates))
@@ -66,7 +67,7 @@ class Renderer:
                                         "description": "", "url": None, "logo_source": None}
                     for p in doc.partners}
         registrations, problems = read_partners(self.options.partners)
-        self.summary.problems += [str(e) for e in problems]
+        self.summary.problems += [Problem.of(e) for e in problems]
         for reg in registrations:
             entry = partners.setdefault(reg.id, {"id": reg.id, "name": reg.id, "description": "", "url": None})
             entry.update(name=text(reg.name, 200) or entry["name"], description=text(reg.description, 2000),
@@ -81,14 +82,15 @@ class Renderer:
         base = self.options.partners.resolve()
         path = (base / source).resolve()
         if not path.is_relative_to(base) or not path.is_file():
-            self.summary.problems.append(f"partner {partner['id']}: logo: {source!r} not found in the partners folder")
+            self.summary.problems.append(Problem(f"partner {partner['id']}", f"{source!r} not found in the partners folder",
+                                                 ("logo",)))
             return None
         try:
             if path.stat().st_size > MAX_LOGO:
                 raise BadInput(f"larger than {MAX_LOGO} bytes", source=str(path))
             thumb = make_thumbnail(path.read_bytes(), source=str(path))
         except BadInput as e:
-            self.summary.problems.append(f"partner {partner['id']}: logo: {e}")
+            self.summary.problems.append(Problem(f"partner {partner['id']}", str(e), ("logo",)))
             return None
         rel = f"partners/{partner['id']}/logo.png"
         self.write_bytes(rel, thumb)

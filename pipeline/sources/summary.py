@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.contracts.stage import Problem
+
 
 @dataclass
 class SourceSummary:
@@ -35,14 +37,23 @@ class SourceSummary:
 
 @dataclass
 class HarvestSummary:
+    """The harvest stage's result: one summary per source."""
+
     sources: list[SourceSummary] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return all(s.ok for s in self.sources)
 
+    @property
+    def problems(self) -> list[Problem]:
+        """Sources that failed as a whole, and items that failed (invalid RDFs are not problems)."""
+        found = [Problem(s.name, s.error) for s in self.sources if s.error]
+        return found + [Problem(item, msg) for s in self.sources for item, msg in s.failed]
+
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "sources": [s.to_json() for s in self.sources]}
+        return {"ok": self.ok, "sources": [s.to_json() for s in self.sources],
+                "problems": [p.to_json() for p in self.problems]}
 
     def format_text(self) -> str:
         lines = []

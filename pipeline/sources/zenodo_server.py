@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -67,6 +68,7 @@ class ZenodoServer:
         self.records = RecordSet(folder)
         self.faults = faults or Faults()
         self.requests: Counter[str] = Counter()
+        self.arrivals: list[tuple[float, str]] = []  # (monotonic time, kind) of every request
         handler = type("Handler", (_Handler,), {"server_state": self})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
@@ -101,6 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = unquote(parts.path)
         kind = "search" if path == "/api/records" else "file" if "/files/" in path else "record"
         state.requests[kind] += 1
+        state.arrivals.append((time.monotonic(), kind))
         if faults.take("rate_limited"):
             return self._send(429, b'{"message": "rate limited"}', {"Retry-After": faults.retry_after})
         if faults.take("server_errors"):

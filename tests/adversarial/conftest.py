@@ -1,16 +1,13 @@
-"""Adversarial suite fixtures; builders of hostile inputs live in hostile.py (put on sys.path here)."""
+"""Adversarial suite fixtures; builders of hostile inputs live in testkit.hostile."""
 
 from __future__ import annotations
 
 import resource
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from hostile import MiB, Server  # noqa: E402
+from testkit.hostile import MiB
+from testkit.loopback import LoopbackServer
 
 MAX_RSS_GROWTH = 300 * MiB  # what one hostile case may add to this process' peak memory
 
@@ -26,6 +23,6 @@ def bounded_memory():
 
 @pytest.fixture
 def server():
-    """A loopback HTTP server whose routes a test sets (see hostile.Server)."""
-    with Server() as srv:
+    """A loopback HTTP server whose routes a test sets (see testkit.loopback)."""
+    with LoopbackServer() as srv:
         yield srv

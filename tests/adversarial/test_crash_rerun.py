@@ -17,7 +17,7 @@ import pytest
 
 from pipeline.store import yaml as store_yaml
 
-from hostile import EXAMPLES
+from testkit.paths import EXAMPLES
 
 ZOO = [str(Path(sys.executable).with_name("zoo"))]
 CRASH_POINTS = 6

@@ -7,22 +7,19 @@ with the right change, and a further rerun must write nothing: no second PR, no 
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
-from pipeline.contribute import propose
+from pipeline.contribute import proposing
+from pipeline.contribute.proposing import ProposeConfig
 from pipeline.contribute.github import GitHubBackend
 from pipeline.errors import ExternalToolFailed
 from pipeline.store import Resource, Store, Version
 
-from hostile import DATASET, REPO
+from testkit.github import LOST, FakeGitHub, serve_fake
+from testkit.paths import DATASET
 
-_spec = importlib.util.spec_from_file_location("contribute_fakes", REPO / "tests" / "contribute" / "conftest.py")
-_fakes = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_fakes)
-FakeGitHub = _fakes.FakeGitHub
 RESOURCES = ("10.5281/zenodo.1", "10.5281/zenodo.2")
 
 
@@ -35,18 +32,17 @@ class FaultyGitHub:
         self.mode = "error"
         self.count = 0
         self.fired = 0
-        self.httpd = _fakes.serve_fake(self.fake, self._fault)
+        self.server = serve_fake(self.fake, self._fault)
 
     def _fault(self):
         self.count += 1
         if self.count != self.fail_at:
             return None
         self.fired += 1
-        return (500, {"message": "Server Error"}) if self.mode == "error" else _fakes.LOST
+        return (500, {"message": "Server Error"}) if self.mode == "error" else LOST
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.server.close()
 
     def backend(self) -> GitHubBackend:
         return GitHubBackend("owner/repo", "token", api_url=self.fake.base, store_prefix="collection", polite=False)
@@ -75,7 +71,7 @@ def clean(tmp_path_factory):
     server = FaultyGitHub()
     try:
         store = _store(tmp_path_factory.mktemp("clean"))
-        assert propose(store.root, server.backend(), 10).ok
+        assert proposing.run(ProposeConfig(store.root, backend=server.backend(), max_prs=10)).ok
         return server.count, _state(server.fake)
     finally:
         server.close()
@@ -96,17 +92,17 @@ def test_github_failing_at_any_request_then_rerun(tmp_path, clean, mode, fail_at
         store = _store(tmp_path)
         server.fail_at, server.mode = fail_at, mode
         try:
-            first = propose(store.root, server.backend(), 10)
+            first = proposing.run(ProposeConfig(store.root, backend=server.backend(), max_prs=10))
             assert first.ok or first.failed  # a failure is reported per resource, never raised
         except ExternalToolFailed:
             assert fail_at == 1  # only opening the repository itself may fail the whole run
         assert server.fired == 1
         server.fail_at = None
-        second = propose(store.root, server.backend(), 10)
+        second = proposing.run(ProposeConfig(store.root, backend=server.backend(), max_prs=10))
         assert second.ok, second.format_text()
         assert _state(server.fake) == expected
         writes = server.count
-        third = propose(store.root, server.backend(), 10)
+        third = proposing.run(ProposeConfig(store.root, backend=server.backend(), max_prs=10))
         assert sorted(third.unchanged) == sorted(RESOURCES)
         assert [line for line in server.fake.log[writes:] if not line.startswith("GET")] == []
     finally:

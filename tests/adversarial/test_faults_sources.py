@@ -11,17 +11,20 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from pipeline.sources import harvest
+from pipeline.sources import harvesting
+from pipeline.sources.harvesting import HarvestConfig
 from pipeline.base.http import HttpPolicy
 from pipeline.sources.recordset import record_json, write_record_set
 from pipeline.sources.zenodo_server import Faults, ZenodoServer
 from pipeline.store import yaml as store_yaml
 
-from hostile import DATASET, EXAMPLES, Server
-from test_hostile_yaml import billion_laughs
+from testkit.loopback import DROP, LoopbackServer, Request
+from testkit.hostile import billion_laughs
+from testkit.paths import DATASET, EXAMPLES
 
 POLICY = HttpPolicy(retries=3, backoff=0.01, read_timeout=1.0, max_retry_after=0.05)
 NO_RETRY = HttpPolicy(retries=0, backoff=0.01, read_timeout=1.0)
@@ -48,7 +51,7 @@ def clean(tmp_path_factory) -> dict[str, bytes]:
     """The store a fault-free harvest of the embedded record set writes."""
     store = tmp_path_factory.mktemp("clean") / "collection"
     with ZenodoServer(ZENODO) as server:
-        assert harvest(server.base, None, store, policy=POLICY, validate=False).ok
+        assert harvesting.run(HarvestConfig(server.base, None, store, policy=POLICY, validate=False)).ok
     return snapshot(store)
 
 
@@ -70,7 +73,7 @@ def test_transient_zenodo_faults_are_ridden_out(tmp_path, clean, faults):
     before = _pending(faults)
     store = tmp_path / "collection"
     with ZenodoServer(ZENODO, faults) as server:
-        summary = harvest(server.base, None, store, policy=POLICY, validate=False)
+        summary = harvesting.run(HarvestConfig(server.base, None, store, policy=POLICY, validate=False))
     assert before - _pending(faults) > 0 or faults.max_page_size == 1  # the fault really fired
     assert summary.ok, summary.format_text()
     assert snapshot(store) == clean
@@ -89,14 +92,14 @@ PERSISTENT = [
 def test_outage_loses_nothing_and_the_rerun_finishes(tmp_path, clean, faults):
     store = tmp_path / "collection"
     with ZenodoServer(ZENODO) as server:  # a first, healthy harvest: what must never be lost
-        assert harvest(server.base, None, store, policy=POLICY, validate=False).ok
+        assert harvesting.run(HarvestConfig(server.base, None, store, policy=POLICY, validate=False)).ok
     with ZenodoServer(ZENODO, faults) as server:
-        summary = harvest(server.base, None, store, policy=NO_RETRY, validate=False)
+        summary = harvesting.run(HarvestConfig(server.base, None, store, policy=NO_RETRY, validate=False))
     assert _pending(faults) < 10_000  # the fault really fired
     assert not summary.ok and "zenodo" in summary.format_text()
     assert snapshot(store) == clean
     with ZenodoServer(ZENODO) as server:
-        assert harvest(server.base, None, store, policy=POLICY, validate=False).ok
+        assert harvesting.run(HarvestConfig(server.base, None, store, policy=POLICY, validate=False)).ok
     assert snapshot(store) == clean
 
 
@@ -106,12 +109,12 @@ def test_outage_in_the_middle_of_a_first_harvest_keeps_what_was_stored(tmp_path,
     store = tmp_path / "collection"
     with ZenodoServer(ZENODO) as server:
         fail_files_after(server, 3)
-        summary = harvest(server.base, None, store, policy=NO_RETRY, validate=False)
+        summary = harvesting.run(HarvestConfig(server.base, None, store, policy=NO_RETRY, validate=False))
     assert not summary.ok
     partial = snapshot(store)
     assert set(partial) < set(clean)  # some resources made it, others were reported
     with ZenodoServer(ZENODO) as server:
-        assert harvest(server.base, None, store, policy=POLICY, validate=False).ok
+        assert harvesting.run(HarvestConfig(server.base, None, store, policy=POLICY, validate=False)).ok
     assert snapshot(store) == clean
 
 
@@ -137,38 +140,32 @@ def _pending(faults: Faults) -> int:
 
 
 # --- a partner collection served over HTTP -------------------------------------------------------
-def _partner_server(server: Server, folder: Path, fault: str, count: int) -> dict[str, int]:
+def _partner_server(server: LoopbackServer, folder: Path, fault: str, count: int) -> dict[str, int]:
     """Serve `folder` at server.url/...; the first `count` requests suffer `fault`."""
     left = {"n": count}
     lock = threading.Lock()
 
-    def serve(handler):
+    def suffer(request: Request) -> Any:
         with lock:
             hit = left["n"] > 0
             left["n"] -= hit
-        path = folder / handler.path.lstrip("/").split("?")[0]
-        body = path.read_bytes() if path.is_file() and folder in path.resolve().parents else None
-        if hit and fault == "500":
-            body, status = b"boom", 500
-        elif hit and fault == "hang":
+        if not hit or fault == "none":
+            return None
+        if fault == "500":
+            return 500, {}, b"boom"
+        if fault == "garbage":
+            return 200, {}, b"\x00\xff<html>not yaml"
+        if fault == "hang":
             time.sleep(2.5)
-            status = 200
-        elif hit and fault == "garbage":
-            body, status = b"\x00\xff<html>not yaml", 200
-        else:
-            status = 200 if body is not None else 404
-        body = body if body is not None else b"not found"
-        handler.send_response(status)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        if hit and fault == "drop":
-            handler.wfile.write(body[: len(body) // 2])
-            handler.close_connection = True
-            return
-        handler.wfile.write(body)
+            return None
+        status, headers, body = server.file_answer(request.path)  # "drop": half the body, then close
+        request.raw.send_response(status)
+        request.raw.send_header("Content-Length", str(len(body)))
+        request.raw.end_headers()
+        request.raw.wfile.write(body[: len(body) // 2])
+        return DROP
 
-    server.routes.clear()
-    server.routes.update({f"/{p.relative_to(folder)}": serve for p in folder.rglob("*") if p.is_file()})
+    server.files, server.fault = folder, suffer
     return left
 
 
@@ -183,11 +180,11 @@ def _partners_folder(tmp_path: Path, url: str) -> Path:
 @pytest.fixture(scope="module")
 def partner_clean(tmp_path_factory) -> dict[str, bytes]:
     tmp = tmp_path_factory.mktemp("pclean")
-    with Server() as server:
+    with LoopbackServer() as server:
         _partner_server(server, EXAMPLES / "partners" / "pixel-lab", "none", 0)
         store = tmp / "collection"
-        summary = harvest(None, _partners_folder(tmp, server.url), store, policy=POLICY.trusting(server.url),
-                          validate=False)
+        summary = harvesting.run(HarvestConfig(None, _partners_folder(tmp, server.url), store,
+                                               policy=POLICY.trusting(server.url), validate=False))
         assert summary.ok, summary.format_text()
     return snapshot(store)
 
@@ -197,11 +194,12 @@ def partner_clean(tmp_path_factory) -> dict[str, bytes]:
     ("500", 2, True), ("drop", 2, True), ("hang", 1, True),
     ("500", 10_000, False), ("garbage", 10_000, False), ("drop", 10_000, False)])
 def test_partner_server_faults(tmp_path, partner_clean, fault, count, transient):
-    with Server() as server:
+    with LoopbackServer() as server:
         left = _partner_server(server, EXAMPLES / "partners" / "pixel-lab", fault, count)
         store = tmp_path / "collection"
         policy = (POLICY if transient else NO_RETRY).trusting(server.url)
-        summary = harvest(None, _partners_folder(tmp_path, server.url), store, policy=policy, validate=False)
+        summary = harvesting.run(HarvestConfig(None, _partners_folder(tmp_path, server.url), store, policy=policy,
+                                               validate=False))
         assert count - left["n"] > 0
         if transient:
             assert summary.ok, summary.format_text()
@@ -210,7 +208,7 @@ def test_partner_server_faults(tmp_path, partner_clean, fault, count, transient)
             assert not summary.ok and "pixel-lab" in summary.format_text()
             assert snapshot(store) == {}
             _partner_server(server, EXAMPLES / "partners" / "pixel-lab", "none", 0)
-            assert harvest(None, tmp_path / "partners", store, policy=policy, validate=False).ok
+            assert harvesting.run(HarvestConfig(None, tmp_path / "partners", store, policy=policy, validate=False)).ok
             assert snapshot(store) == partner_clean
 
 
@@ -239,7 +237,7 @@ def _hostile_records(tmp_path: Path) -> Path:
 def test_hostile_records_are_reported_and_the_good_one_is_stored(tmp_path, bounded_memory):
     store = tmp_path / "collection"
     with ZenodoServer(_hostile_records(tmp_path)) as server:
-        summary = harvest(server.base, None, store, policy=POLICY)
+        summary = harvesting.run(HarvestConfig(server.base, None, store, policy=POLICY))
     reasons = {item.split()[0]: msg for item, msg in summary.sources[0].failed}
     assert "alias bomb" in reasons["10.5281/zenodo.12"]
     assert "not valid UTF-8" in reasons["10.5281/zenodo.13"]

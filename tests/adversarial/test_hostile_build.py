@@ -11,12 +11,14 @@ import pytest
 from pipeline.sources.recordset import record_json, write_record_set
 from pipeline.spec import yamlio
 
-from hostile import DATASET, MODEL, npy_header, read_yaml
+from testkit.hostile import npy_header, read_yaml
+from testkit.paths import DATASET, MODEL
 
 
 @pytest.mark.timeout(120)
 def test_test_tensor_declaring_billions_of_elements_does_not_stop_the_build(tmp_path, bounded_memory):
-    from pipeline.main_job import RunConfig, run_all
+    from pipeline import main_job
+    from pipeline.main_job import RunConfig
 
     model = read_yaml(MODEL / "rdf.yaml")
     model["weights"] = {"onnx": {k: v for k, v in model["weights"]["onnx"].items() if k != "parent"}}
@@ -31,7 +33,7 @@ def test_test_tensor_declaring_billions_of_elements_does_not_stop_the_build(tmp_
     (tmp_path / "partners").mkdir()
     config = RunConfig(zenodo=str(tmp_path / "zenodo"), partners=tmp_path / "partners",
                        store=tmp_path / "work" / "collection", site=tmp_path / "site", cache=tmp_path / "cache",
-                       accept=True, own_repository=True, run_tests=False)
-    run_all(config, say=lambda line: None)
+                       accept=True, own_repository=True, run_tests=False, say=lambda line: None)
+    main_job.run(config)
     ids = {e["id"] for e in json.loads((tmp_path / "site" / "collection.json").read_text())["collection"]}
     assert "10.5281/zenodo.600" in ids

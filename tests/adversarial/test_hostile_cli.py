@@ -6,8 +6,8 @@ import pytest
 
 from pipeline.cli import main
 
-from hostile import model_copy, npy_header, sha
-from test_hostile_yaml import billion_laughs
+from testkit.hostile import billion_laughs
+from testkit.hostile import model_copy, npy_header, sha
 
 
 def _bomb(tmp_path):

@@ -13,8 +13,9 @@ import pytest
 from pipeline.base.http import HttpPolicy
 from pipeline.spec import validate, yamlio
 
-from hostile import (DATASET, MiB, dataset_copy, lie_about_size, model_copy, npy_bytes, npy_header, read_yaml,
-                     sha, write_yaml, zip_with)
+from testkit.hostile import (MiB, dataset_copy, lie_about_size, model_copy, npy_bytes, npy_header, read_yaml, sha,
+                             write_yaml, zip_with)
+from testkit.paths import DATASET
 
 
 def _errors(report) -> list[tuple[tuple, str]]:
@@ -112,14 +113,15 @@ def test_urls_to_private_addresses_are_refused_even_through_redirects(tmp_path, 
     assert "/README.md" not in server.hits  # the private page was never requested
 
 
+@pytest.mark.slow  # streams until the 4 s body deadline
 @pytest.mark.timeout(60)
 def test_endless_body_is_cut_off_at_the_size_limit(tmp_path, server, bounded_memory):
-    def endless(handler):
-        handler.send_response(200)
-        handler.end_headers()  # no Content-Length: only the streamed count can stop it
+    def endless(request):
+        request.raw.send_response(200)
+        request.raw.end_headers()  # no Content-Length: only the streamed count can stop it
         try:
             while True:  # ~64 MB/s: enough to pass any sane limit, not enough to fill the disk
-                handler.wfile.write(b"x" * 65536)
+                request.raw.wfile.write(b"x" * 65536)
                 time.sleep(0.001)
         except OSError:
             pass
@@ -260,7 +262,7 @@ ENTRIES = [
 
 @pytest.mark.timeout(60)
 def test_hostile_collection_entries_fail_one_by_one(tmp_path, bounded_memory):
-    from test_hostile_yaml import billion_laughs
+    from testkit.hostile import billion_laughs
 
     folder = tmp_path / "col"
     folder.mkdir()

@@ -13,7 +13,8 @@ import pytest
 from pipeline.runner.sandbox import Limits
 from pipeline.runner.testing import test_model
 
-from hostile import MODEL, model_copy, sha
+from testkit.hostile import model_copy, sha
+from testkit.paths import MODEL
 
 GiB = 1024**3
 QUICK = dict(seconds=60, memory_bytes=4 * GiB)

@@ -16,7 +16,8 @@ import pytest
 from pipeline.sources.recordset import record_json, write_record_set
 from pipeline.spec import yamlio
 
-from hostile import DATASET, EXAMPLES, MODEL, XSS, read_yaml
+from testkit.hostile import XSS, read_yaml
+from testkit.paths import DATASET, EXAMPLES, MODEL
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -106,7 +107,8 @@ def _hostile_partner(partners: Path) -> None:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from pipeline.main_job import RunConfig, run_all
+    from pipeline import main_job
+    from pipeline.main_job import RunConfig
 
     base = tmp_path_factory.mktemp("hostile-site")
     write_record_set(base / "zenodo", _records())
@@ -114,9 +116,10 @@ def built(tmp_path_factory):
     shutil.copytree(EXAMPLES / "partners", partners)  # partner summaries and pages render too
     _hostile_partner(partners)
     config = RunConfig(zenodo=str(base / "zenodo"), partners=partners, store=base / "work" / "collection",
-                       site=base / "site", cache=base / "cache", accept=True, own_repository=True, run_tests=False)
-    summary = run_all(config, say=lambda line: None)
-    assert summary.build is not None
+                       site=base / "site", cache=base / "cache", accept=True, own_repository=True, run_tests=False,
+                       say=lambda line: None)
+    summary = main_job.run(config)
+    assert [stage for stage, _ in summary.stages] == ["harvest", "propose", "build", "site"]
     pages = sorted((base / "site" / "rdfs").rglob("index.html"))
     return base / "site", pages
 

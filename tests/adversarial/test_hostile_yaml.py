@@ -6,16 +6,9 @@ import pytest
 
 from pipeline.spec import validate
 
-from hostile import write_yaml
+from testkit.hostile import billion_laughs, write_yaml
 
 MiB = 1024 * 1024
-
-
-def billion_laughs(levels: int = 10) -> bytes:
-    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    for i in range(1, levels):
-        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
-    return ("format_version: 0.3.0\ntype: dataset\n" + "\n".join(lines) + "\n").encode()
 
 
 def merge_bomb(levels: int = 12) -> bytes:

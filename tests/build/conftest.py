@@ -10,8 +10,6 @@ import pytest
 
 from pipeline.spec import yamlio
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
 
 class StoreFixture:
     """Writes resource.yaml files whose versions point at RDF folders under `tmp/records`."""

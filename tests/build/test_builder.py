@@ -9,10 +9,11 @@ import pytest
 
 import pipeline
 
-from pipeline.build.builder import BuildOptions, build
+from pipeline.build import builder
+from pipeline.build.builder import BuildConfig
 from pipeline.spec import yamlio
 
-from .conftest import EXAMPLES
+from testkit.paths import EXAMPLES
 
 MODEL = EXAMPLES / "models" / "nuclei-boundary-2d"
 DATASET = {
@@ -24,8 +25,12 @@ DATASET = {
 
 
 def _options(store, **changes):
-    return BuildOptions(**{"store": store.store, "site": store.root / "site", "cache": store.root / ".cache",
+    return BuildConfig(**{"store": store.store, "site": store.root / "site", "cache": store.root / ".cache",
                            "partners": None, "run_tests": False, **changes})
+
+
+def _lines(problems):
+    return [p.format_text() for p in problems]
 
 
 def _mtimes(folder):
@@ -36,7 +41,7 @@ def _mtimes(folder):
 def built(store):
     store.add("10.5281/zenodo.100", store.record("model", copy_from=MODEL), versions=["102", "101"])
     store.add("10.5281/zenodo.200", store.record("dataset", DATASET), type="dataset", versions=["201"])
-    summary = build(_options(store))
+    summary = builder.run(_options(store))
     return store, summary
 
 
@@ -83,7 +88,7 @@ def test_test_summary_separates_format_from_runs(built):
 def test_noop_rebuild_rewrites_nothing(built):
     store, _ = built
     before = _mtimes(store.root / "site")
-    summary = build(_options(store))
+    summary = builder.run(_options(store))
     assert (summary.rebuilt, summary.unchanged) == (0, 3)
     assert _mtimes(store.root / "site") == before
 
@@ -92,7 +97,7 @@ def test_blocking_a_resource_removes_it(built):
     store, _ = built
     store.add("10.5281/zenodo.200", store.records / "dataset" / "rdf.yaml", type="dataset",
               versions=["201"], status="blocked")
-    summary = build(_options(store))
+    summary = builder.run(_options(store))
     site = store.root / "site"
     assert summary.removed == 1
     assert not (site / "rdfs/10.5281/zenodo.200/201").exists()
@@ -103,9 +108,9 @@ def test_blocking_a_resource_removes_it(built):
 def test_vanished_rdf_is_reported_and_shown_failed(built):
     store, _ = built
     (store.records / "dataset" / "rdf.yaml").unlink()
-    assert build(_options(store)).problems == []  # a no-op build does not fetch sources
-    summary = build(_options(store, recheck=True))
-    assert any("10.5281/zenodo.200/201" in p and "could not be loaded" in p for p in summary.problems)
+    assert builder.run(_options(store)).problems == []  # a no-op build does not fetch sources
+    summary = builder.run(_options(store, recheck=True))
+    assert any("10.5281/zenodo.200/201" in p and "could not be loaded" in p for p in _lines(summary.problems))
     entry = json.loads((store.root / "site/collection.json").read_text())["collection"][1]
     assert entry["id"] == "10.5281/zenodo.200"  # never silently missing
     assert entry["status"]["overall"] == "failed"
@@ -115,7 +120,7 @@ def test_changed_upstream_rdf_fails_format(built):
     store, _ = built
     path = store.records / "dataset" / "rdf.yaml"
     path.write_text(path.read_text().replace("Twelve images", "Thirteen images"))
-    build(_options(store, recheck=True))
+    builder.run(_options(store, recheck=True))
     summary = json.loads((store.root / "site/rdfs/10.5281/zenodo.200/201/test_summary.json").read_text())
     assert summary["status"]["format_valid"] is False
     assert "RDF changed upstream since harvest" in summary["tests"]["pipeline"][0]["error"]
@@ -131,7 +136,7 @@ def test_model_tests_run_once_and_are_cached(store):
     store.add("10.5281/zenodo.300", store.record("good", copy_from=MODEL), versions=["301"])
     store.add("10.5281/zenodo.400", store.record("bad", copy_from=EXAMPLES / "models/broken/wrong-output"),
               versions=["401"])
-    first = build(_options(store, run_tests=True))
+    first = builder.run(_options(store, run_tests=True))
     assert first.tests_run == 2
     assert first.failed == ["10.5281/zenodo.400/401"]
     good = json.loads((store.root / "site/rdfs/10.5281/zenodo.300/301/test_summary.json").read_text())
@@ -142,17 +147,17 @@ def test_model_tests_run_once_and_are_cached(store):
     assert {t["tool_version"] for t in good["tests"]["pipeline"]} == {pipeline.__version__}
     bad = json.loads((store.root / "site/rdfs/10.5281/zenodo.400/401/test_summary.json").read_text())
     assert (bad["status"]["runs"], bad["status"]["reproduces"], bad["status"]["overall"]) == (True, False, "failed")
-    assert build(_options(store, run_tests=True)).tests_run == 0
-    assert build(_options(store, run_tests=True, retest=True)).tests_run == 2
+    assert builder.run(_options(store, run_tests=True)).tests_run == 0
+    assert builder.run(_options(store, run_tests=True, retest=True)).tests_run == 2
 
 
 def test_duplicate_nickname_is_a_build_problem(store):
     rdf = store.record("dataset", DATASET)
     store.add("10.5281/zenodo.500", rdf, type="dataset", versions=["501"], nickname="same-name")
     store.add("10.5281/zenodo.600", rdf, type="dataset", versions=["601"], nickname="same-name")
-    summary = build(_options(store))
-    assert summary.problems == [
-        "nickname 'same-name' is used by 2 resources: 10.5281/zenodo.500, 10.5281/zenodo.600"]
+    summary = builder.run(_options(store))
+    assert _lines(summary.problems) == [
+        "nickname 'same-name': used by 2 resources: 10.5281/zenodo.500, 10.5281/zenodo.600"]
 
 
 def test_active_content_is_never_served_from_the_zoo_origin(store):
@@ -163,7 +168,7 @@ def test_active_content_is_never_served_from_the_zoo_origin(store):
                        ("x.svg", "<svg onload='alert(1)'/>"), ("table.csv", "a,b")):
         (path.parent / name).write_text(text)
     store.add("10.5281/zenodo.700", path, type="dataset", versions=["701"])
-    assert build(_options(store)).problems == []
+    assert builder.run(_options(store)).problems == []
     folder = store.root / "site/rdfs/10.5281/zenodo.700/701"
     assert sorted(p.name for p in (folder / "files").iterdir()) == ["README.md", "table.csv"]
     published = yamlio.loads((folder / "rdf.yaml").read_bytes(), source="x")
@@ -184,9 +189,9 @@ def test_unexpected_failure_in_one_version_does_not_stop_the_build(built, monkey
         return real(loaded, rdf, site, folder, **kwargs)
 
     monkeypatch.setattr(builder, "publish_version", explode_for_dataset)
-    summary = build(_options(store, recheck=True))
+    summary = builder.run(_options(store, recheck=True))
     assert summary.versions == 3
-    assert any("internal error while publishing: RuntimeError: boom" in p for p in summary.problems)
+    assert any("internal error while publishing: RuntimeError: boom" in p for p in _lines(summary.problems))
     assert summary.failed == ["10.5281/zenodo.200/201"]
 
 
@@ -197,5 +202,5 @@ def test_damaged_manifest_is_a_cache_miss(built):
     for entry in data["versions"].values():
         entry["built"] = {"unexpected": 1}
     manifest.write_text(json.dumps(data))
-    summary = build(_options(store))
+    summary = builder.run(_options(store))
     assert (summary.rebuilt, summary.problems) == (3, [])

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import zipfile
 
-from pipeline.build.builder import BuildOptions, build
+from pipeline.build import builder
+from pipeline.build.builder import BuildConfig
 from pipeline.cli import main
 from pipeline.spec import load_rdf, validate
 
-from .conftest import EXAMPLES
+from testkit.paths import EXAMPLES
 
 DATASET = EXAMPLES / "resources" / "nuclei-dataset"
 
@@ -27,17 +28,17 @@ def _summary(store):
 def test_partner_section_is_replaced_not_appended(store):
     store.add("10.5281/zenodo.5", store.record("d", copy_from=DATASET), type="dataset", versions=["6"])
     partners = store.root / "partners"
-    options = BuildOptions(store=store.store, site=store.root / "site", cache=store.root / "cache",
+    options = BuildConfig(store=store.store, site=store.root / "site", cache=store.root / "cache",
                            partners=partners, run_tests=False)
     _partner(partners, [{"resource_id": "10.5281/zenodo.5", "version_id": "6",
                          "tests": [{"name": "open", "status": "failed", "error": "boom"}]},
                         {"resource_id": "10.5281/zenodo.999", "version_id": "1", "tests": []}])
-    first = build(options)
-    assert first.problems == ["partner lab-tool: results for 10.5281/zenodo.999/1, which the zoo does not publish"]
+    first = builder.run(options)
+    assert [p.format_text() for p in first.problems] == ["partner lab-tool: results for 10.5281/zenodo.999/1, which the zoo does not publish"]
     assert [t["status"] for t in _summary(store)["tests"]["lab-tool"]] == ["failed"]
     _partner(partners, [{"resource_id": "10.5281/zenodo.5", "version_id": "6",
                          "tests": [{"name": "open", "status": "passed"}, {"name": "open", "status": "passed"}]}])
-    assert build(options).rebuilt == 1  # a new publication changes the version's inputs
+    assert builder.run(options).rebuilt == 1  # a new publication changes the version's inputs
     assert _summary(store)["tests"]["lab-tool"] == [
         {"name": "open", "status": "passed", "tool_version": "2.0"}]
     collection = json.loads((store.root / "site/collection.json").read_text())
@@ -50,10 +51,10 @@ def test_malformed_partner_summary_is_reported_and_skipped(store):
     partners.mkdir()
     (partners / "lab-tool.yaml").write_text("id: lab-tool\nname: Lab Tool\ntest_summaries: lab-tool.json\n")
     (partners / "lab-tool.json").write_text('{"tool": "lab-tool", "results": "nope"}')
-    summary = build(BuildOptions(store=store.store, site=store.root / "site", cache=store.root / "cache",
+    summary = builder.run(BuildConfig(store=store.store, site=store.root / "site", cache=store.root / "cache",
                                  partners=partners, run_tests=False))
-    assert len(summary.problems) == 1 and summary.problems[0].startswith("partner lab-tool: ")
-    assert "does not match the schema" in summary.problems[0]
+    assert len(summary.problems) == 1 and summary.problems[0].format_text().startswith("partner lab-tool: ")
+    assert "does not match the schema" in summary.problems[0].message
     assert list(_summary(store)["tests"]) == ["pipeline"]
 
 

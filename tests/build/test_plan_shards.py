@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import shutil
 
-from pipeline.build.builder import BuildOptions, build, plan
+from pipeline.build import builder
+from pipeline.build.builder import BuildConfig, plan
 from pipeline.cli import main
 
-from .conftest import EXAMPLES
+from testkit.paths import EXAMPLES
 
 NUCLEI = EXAMPLES / "models" / "nuclei-boundary-2d"  # torch + onnxruntime
 MEMBRANE = EXAMPLES / "models" / "membrane-distance-3d"  # tensorflow
@@ -21,7 +22,7 @@ def _store(store):
 
 
 def _options(store, cache, **changes):
-    return BuildOptions(store=store.store, site=store.root / "site", cache=cache, partners=None, **changes)
+    return BuildConfig(store=store.store, site=store.root / "site", cache=cache, partners=None, **changes)
 
 
 def test_plan_groups_pending_tests_by_environment(store):
@@ -42,14 +43,14 @@ def test_plan_groups_pending_tests_by_environment(store):
 def test_shards_fill_the_cache_and_merge_by_copying_files(store):
     _store(store)
     caches = [store.root / f"cache-{i}" for i in (1, 2)]
-    runs = [build(_options(store, cache, shard=(i, 2))).tests_run for i, cache in enumerate(caches, 1)]
+    runs = [builder.run(_options(store, cache, shard=(i, 2))).tests_run for i, cache in enumerate(caches, 1)]
     assert runs == [1, 1]
     assert not (store.root / "site" / "collection.json").exists()  # shards publish nothing
     merged = store.root / "cache"
     for cache in caches:
         shutil.copytree(cache / "tests", merged / "tests", dirs_exist_ok=True)
     assert plan(_options(store, merged), max_jobs=20) == {"include": []}
-    summary = build(_options(store, merged))
+    summary = builder.run(_options(store, merged))
     assert (summary.tests_run, summary.tests_cached, summary.failed) == (0, 2, [])
 
 

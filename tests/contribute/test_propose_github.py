@@ -1,15 +1,16 @@
 """The PyGithub backend against a loopback server speaking the GitHub REST endpoints it calls."""
 
-from pathlib import Path
 
 import pytest
 
-from pipeline.contribute import propose
+from pipeline.contribute import proposing
+from pipeline.contribute.proposing import ProposeConfig
 from pipeline.contribute.github import GitHubBackend
 from pipeline.errors import ExternalToolFailed
 from pipeline.store import Resource, Store, Version, yaml
+from testkit import paths
 
-DATASET = Path(__file__).resolve().parents[2] / "examples/resources/nuclei-dataset/rdf.yaml"
+DATASET = paths.DATASET / "rdf.yaml"
 
 
 def version(vid: str) -> Version:
@@ -33,7 +34,7 @@ def setup(github_server, tmp_path):
 def test_opens_a_pr_with_the_change(setup):
     fake, store, backend = setup
     add(store, version("1"))
-    summary = propose(store.root, backend, 5)
+    summary = proposing.run(ProposeConfig(store.root, backend=backend, max_prs=5))
     assert summary.opened == ["10.5281/zenodo.1"] and summary.ok
     assert len(fake.pulls) == 1
     pull = fake.pulls[0]
@@ -49,12 +50,12 @@ def test_opens_a_pr_with_the_change(setup):
 def test_rerun_updates_the_existing_pr_instead_of_opening_another(setup):
     fake, store, backend = setup
     add(store, version("1"))
-    propose(store.root, backend, 5)
+    proposing.run(ProposeConfig(store.root, backend=backend, max_prs=5))
     writes = [line for line in fake.log if not line.startswith("GET")]
-    assert propose(store.root, backend, 5).unchanged == ["10.5281/zenodo.1"]
+    assert proposing.run(ProposeConfig(store.root, backend=backend, max_prs=5)).unchanged == ["10.5281/zenodo.1"]
     assert [line for line in fake.log if not line.startswith("GET")] == writes  # nothing written
     add(store, version("2"), version("1"))
-    summary = propose(store.root, backend, 5)
+    summary = proposing.run(ProposeConfig(store.root, backend=backend, max_prs=5))
     assert summary.updated == ["10.5281/zenodo.1"] and len(fake.pulls) == 1
     assert "version 2" in fake.pulls[0]["body"] and "PATCH /repos/owner/repo/pulls/1" in fake.log
 
@@ -62,23 +63,23 @@ def test_rerun_updates_the_existing_pr_instead_of_opening_another(setup):
 def test_closed_pr_stays_closed_until_a_new_version(setup):
     fake, store, backend = setup
     add(store, version("1"))
-    propose(store.root, backend, 5)
+    proposing.run(ProposeConfig(store.root, backend=backend, max_prs=5))
     fake.close(1)
-    assert propose(store.root, backend, 5).closed == ["10.5281/zenodo.1"]
+    assert proposing.run(ProposeConfig(store.root, backend=backend, max_prs=5)).closed == ["10.5281/zenodo.1"]
     assert len(fake.pulls) == 1 and fake.pulls[0]["state"] == "closed"
     add(store, version("2"), version("1"))
-    assert propose(store.root, backend, 5).opened == ["10.5281/zenodo.1"]
+    assert proposing.run(ProposeConfig(store.root, backend=backend, max_prs=5)).opened == ["10.5281/zenodo.1"]
     assert [p["state"] for p in fake.pulls] == ["closed", "open"]
 
 
 def test_merged_pr_counts_as_done_and_a_later_version_starts_fresh(setup):
     fake, store, backend = setup
     add(store, version("1"))
-    propose(store.root, backend, 5)
+    proposing.run(ProposeConfig(store.root, backend=backend, max_prs=5))
     fake.merge(1)
-    assert propose(store.root, backend, 5).unchanged == ["10.5281/zenodo.1"]
+    assert proposing.run(ProposeConfig(store.root, backend=backend, max_prs=5)).unchanged == ["10.5281/zenodo.1"]
     add(store, version("2"), version("1"))
-    assert propose(store.root, backend, 5).opened == ["10.5281/zenodo.1"]
+    assert proposing.run(ProposeConfig(store.root, backend=backend, max_prs=5)).opened == ["10.5281/zenodo.1"]
     assert len(fake.pulls) == 2 and "PATCH /repos/owner/repo/git/refs/heads/auto-update-10.5281-zenodo.1" in fake.log
 
 

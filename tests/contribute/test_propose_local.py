@@ -5,11 +5,14 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.contribute import LocalGitBackend, propose
+from pipeline.contribute import proposing
+from pipeline.contribute.local import LocalGitBackend
+from pipeline.contribute.proposing import ProposeConfig
 from pipeline.contribute.proposing import branch_name
 from pipeline.store import Resource, Store, Version, yaml
+from testkit import paths
 
-DATASET = Path(__file__).resolve().parents[2] / "examples/resources/nuclei-dataset/rdf.yaml"
+DATASET = paths.DATASET / "rdf.yaml"
 
 
 def version(vid: str, rdf: Path = DATASET, status: str = "pending") -> Version:
@@ -40,7 +43,7 @@ def test_one_branch_per_resource_with_the_accepted_change(repo, gitcmd):
     add(store, "10.5281/zenodo.1", version("2"), version("1", status="accepted"))
     add(store, "10.5281/zenodo.3", version("3"), nickname="bold-bat")
     head, status = gitcmd(repo, "rev-parse", "HEAD"), gitcmd(repo, "status", "--porcelain")
-    summary = propose(store.root, LocalGitBackend(repo), 10)
+    summary = proposing.run(ProposeConfig(store.root, backend=LocalGitBackend(repo), max_prs=10))
     assert summary.opened == ["10.5281/zenodo.1", "10.5281/zenodo.3"] and summary.ok
     branch = "auto-update-10.5281-zenodo.1"
     proposed = yaml.loads(show(gitcmd, repo, branch, "collection/10.5281/zenodo.1/resource.yaml"), source="x")
@@ -59,13 +62,13 @@ def test_rerun_is_idempotent_and_a_new_version_updates_the_same_pr(repo, gitcmd)
     store = Store(repo / "collection")
     add(store, "10.5281/zenodo.1", version("1"))
     backend = LocalGitBackend(repo)
-    propose(store.root, backend, 10)
+    proposing.run(ProposeConfig(store.root, backend=backend, max_prs=10))
     branch = "auto-update-10.5281-zenodo.1"
     tip = gitcmd(repo, "rev-parse", branch)
-    again = propose(store.root, backend, 10)
+    again = proposing.run(ProposeConfig(store.root, backend=backend, max_prs=10))
     assert again.unchanged == ["10.5281/zenodo.1"] and again.opened == [] and gitcmd(repo, "rev-parse", branch) == tip
     add(store, "10.5281/zenodo.1", version("2"), version("1"))
-    updated = propose(store.root, backend, 10)
+    updated = proposing.run(ProposeConfig(store.root, backend=backend, max_prs=10))
     assert updated.updated == ["10.5281/zenodo.1"] and gitcmd(repo, "rev-parse", branch) != tip
     assert "Validation report for version 2" in show(gitcmd, repo, branch, "collection/10.5281/zenodo.1/PR.md")
     assert gitcmd(repo, "branch", "--list", "auto-update-*").count("auto-update") == 1
@@ -76,24 +79,24 @@ def test_cap_per_run_defers_the_rest(repo):
     for i in range(1, 4):
         add(store, f"10.5281/zenodo.{i}", version(str(i)), nickname=f"n-{i}")
     backend = LocalGitBackend(repo)
-    first = propose(store.root, backend, 1)
+    first = proposing.run(ProposeConfig(store.root, backend=backend, max_prs=1))
     assert first.opened == ["10.5281/zenodo.1"] and first.deferred == ["10.5281/zenodo.2", "10.5281/zenodo.3"]
-    second = propose(store.root, backend, 1)
+    second = proposing.run(ProposeConfig(store.root, backend=backend, max_prs=1))
     assert second.opened == ["10.5281/zenodo.2"] and second.unchanged == ["10.5281/zenodo.1"]
-    assert propose(store.root, backend, 0).deferred == ["10.5281/zenodo.3"]
+    assert proposing.run(ProposeConfig(store.root, backend=backend, max_prs=0)).deferred == ["10.5281/zenodo.3"]
 
 
 def test_closed_pr_is_not_reopened_until_a_new_version(repo, gitcmd):
     store = Store(repo / "collection")
     add(store, "10.5281/zenodo.1", version("1"))
     backend = LocalGitBackend(repo)
-    propose(store.root, backend, 10)
+    proposing.run(ProposeConfig(store.root, backend=backend, max_prs=10))
     backend.close("auto-update-10.5281-zenodo.1")
-    summary = propose(store.root, backend, 10)
+    summary = proposing.run(ProposeConfig(store.root, backend=backend, max_prs=10))
     assert summary.closed == ["10.5281/zenodo.1"] and summary.opened == []
     assert gitcmd(repo, "branch", "--list", "auto-update-*") == ""
     add(store, "10.5281/zenodo.1", version("2"), version("1"))
-    summary = propose(store.root, backend, 10)
+    summary = proposing.run(ProposeConfig(store.root, backend=backend, max_prs=10))
     assert summary.opened == ["10.5281/zenodo.1"]
     assert backend.find("auto-update-10.5281-zenodo.1").versions == ["2", "1"]
 
@@ -102,18 +105,18 @@ def test_merged_pr_counts_as_done(repo, gitcmd):
     store = Store(repo / "collection")
     add(store, "10.5281/zenodo.1", version("1"))
     backend = LocalGitBackend(repo)
-    propose(store.root, backend, 10)
+    proposing.run(ProposeConfig(store.root, backend=backend, max_prs=10))
     # Merged (fast-forward) without touching the working tree, which holds the untracked store.
     gitcmd(repo, "update-ref", "refs/heads/main", "auto-update-10.5281-zenodo.1")
     assert backend.find("auto-update-10.5281-zenodo.1").state == "merged"
-    assert propose(store.root, backend, 10).unchanged == ["10.5281/zenodo.1"]
+    assert proposing.run(ProposeConfig(store.root, backend=backend, max_prs=10)).unchanged == ["10.5281/zenodo.1"]
 
 
 def test_blocked_resources_are_never_proposed(repo, gitcmd):
     store = Store(repo / "collection")
     add(store, "10.5281/zenodo.1", version("1"), status="blocked")
     add(store, "10.5281/zenodo.2", version("2", status="blocked"), nickname="n2")
-    summary = propose(store.root, LocalGitBackend(repo), 10)
+    summary = proposing.run(ProposeConfig(store.root, backend=LocalGitBackend(repo), max_prs=10))
     assert summary.blocked == ["10.5281/zenodo.1"] and summary.opened == []
     assert gitcmd(repo, "branch", "--list", "auto-update-*") == ""
 
@@ -124,7 +127,7 @@ def test_invalid_rdf_shows_its_report(repo, gitcmd, tmp_path):
     bad.write_text(DATASET.read_text().replace("name: Tiny Nuclei Example Images", "name: x!"))
     store = Store(repo / "collection")
     add(store, "10.5281/zenodo.1", version("1", rdf=bad))
-    propose(store.root, LocalGitBackend(repo), 10)
+    proposing.run(ProposeConfig(store.root, backend=LocalGitBackend(repo), max_prs=10))
     body = show(gitcmd, repo, "auto-update-10.5281-zenodo.1", "collection/10.5281/zenodo.1/PR.md")
     assert "FAILED" in body and "name:" in body
 

@@ -1,16 +1,14 @@
-"""Runner test fixtures; helpers live in runner_helpers.py (this folder is put on sys.path)."""
+"""Runner test fixtures; helpers live in testkit.runner."""
 
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from runner_helpers import MODELS, read_rdf, sha, write_rdf  # noqa: E402
+from testkit.paths import MODELS
+from testkit.runner import read_rdf, sha, write_rdf
 
 
 @pytest.fixture

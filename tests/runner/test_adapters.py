@@ -8,7 +8,8 @@ import pytest
 from pipeline.runner.adapters import WeightsError, import_architecture, load_adapter
 from pipeline.runner.axes import NotRunnable
 
-from runner_helpers import MODELS, read_rdf
+from testkit.paths import MODELS
+from testkit.runner import read_rdf
 
 NUCLEI = MODELS / "nuclei-boundary-2d"
 
@@ -40,6 +41,7 @@ def test_corrupt_onnx_is_a_weights_error(tmp_path):
         load_adapter("onnx", {"source": "w.onnx"}, {"w.onnx": tmp_path / "w.onnx"}, ["o"], ["i"])
 
 
+@pytest.mark.slow  # loads TensorFlow
 def test_saved_model_bundle_members_may_not_escape(tmp_path):
     import zipfile
 

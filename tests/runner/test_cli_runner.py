@@ -10,7 +10,7 @@ import tifffile
 
 from pipeline.cli import main
 
-from runner_helpers import MODELS
+from testkit.paths import MODELS
 
 
 def test_zoo_test_json_shape_and_exit_code(capsys):

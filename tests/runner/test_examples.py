@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from runner_helpers import GOOD, MODELS, REPO, read_rdf, sha
+from testkit.paths import MODELS, REPO
+from testkit.runner import GOOD, read_rdf, sha
 
 PROCESSING_OPS = {"binarize", "clip", "ensure_dtype", "scale_linear", "sigmoid", "softmax",
                   "fixed_zero_mean_unit_variance", "zero_mean_unit_variance", "scale_range", "scale_mean_variance"}
@@ -138,6 +139,7 @@ def file_difference(committed: Path, generated: Path, gen_root: Path) -> str | N
     return "bytes differ"
 
 
+@pytest.mark.slow  # trains and runs the example models again
 def test_generator_reproduces_the_committed_files(tmp_path):
     out = tmp_path / "models"
     proc = subprocess.run([sys.executable, str(REPO / "examples" / "make_models.py"), str(out)],

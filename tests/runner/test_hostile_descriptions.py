@@ -6,13 +6,15 @@ import copy
 import shutil
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.runner.sandbox import Limits
 from pipeline.runner.testing import test_model
 
-from runner_helpers import MODELS, read_rdf, write_rdf
+from testkit.paths import MODELS
+from testkit.runner import read_rdf, write_rdf
 
 BASE = read_rdf(MODELS / "nuclei-boundary-2d" / "rdf.yaml")
 BASE["weights"] = {"onnx": {k: v for k, v in BASE["weights"]["onnx"].items() if k != "parent"}}
@@ -36,6 +38,7 @@ def paths(node, prefix=()):
 ALL_PATHS = [p for p in paths(BASE) if p[0] in ("inputs", "outputs", "weights", "config")]
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(where=st.sampled_from(ALL_PATHS), value=VALUES, delete=st.booleans())
 def test_mutated_descriptions_end_as_results(tmp_path_factory, where, value, delete):

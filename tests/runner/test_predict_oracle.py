@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from runner_helpers import REPO
+from testkit.paths import REPO
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from pipeline.runner.sizes import SizeError, model_sizes
 from pipeline.runner.tiling import check_fixed_axes
 from pipeline.spec import load_rdf, normalized_model
 
-from runner_helpers import MODELS
+from testkit.paths import MODELS
 
 
 def descr(name: str = "nuclei-boundary-2d") -> dict:

@@ -11,7 +11,9 @@ from pipeline.runner.checks import REPRODUCE, SIZES
 from pipeline.runner.sandbox import Limits
 from pipeline.runner.testing import INSTALL, LOAD_RDF, test_model
 
-from runner_helpers import GOOD, MODELS, QUICK, hostile_forward, sha, write_rdf
+from testkit.loopback import LoopbackServer
+from testkit.paths import MODELS
+from testkit.runner import GOOD, QUICK, hostile_forward, sha, write_rdf
 
 EXPECTED_FORMATS = {
     "nuclei-boundary-2d": {"pytorch_state_dict", "torchscript", "onnx"},
@@ -25,7 +27,12 @@ FRAMEWORK_PACKAGES = {"torchscript": "torch", "pytorch_state_dict": "torch", "on
                       "keras_hdf5": "keras", "tensorflow_saved_model_bundle": "tensorflow"}
 
 
-@pytest.mark.parametrize("name", GOOD)
+# TensorFlow takes seconds to load: the 3D model's tests run in the full suite only
+SLOW_MODELS = {"membrane-distance-3d"}
+MODEL_CASES = [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_MODELS else n for n in GOOD]
+
+
+@pytest.mark.parametrize("name", MODEL_CASES)
 def test_example_models_pass_every_format(name):
     result = test_model(MODELS / name, limits=QUICK).to_json()
     assert result["status"] == "passed", result
@@ -76,6 +83,7 @@ def test_broken_variants_fail_with_a_clear_reason(name, fragment):
     assert fragment in reproduce[0].error
 
 
+@pytest.mark.slow  # waits for the time limit
 def test_hanging_architecture_is_killed_at_the_time_limit():
     result = test_model(MODELS / "broken" / "hanging-architecture", limits=Limits(seconds=6))
     assert result.status == "failed"
@@ -170,7 +178,7 @@ def test_failed_environment_build_is_the_install_test(nuclei_copy, tmp_path):
 def test_tensorflow_js_is_skipped_never_passed(tmp_path):
     import shutil
 
-    from runner_helpers import read_rdf
+    from testkit.runner import read_rdf
 
     folder = tmp_path / "m"
     shutil.copytree(MODELS / "membrane-distance-3d", folder)
@@ -191,7 +199,7 @@ def test_unreadable_source_is_a_failed_result(tmp_path):
     assert result.tests[0].name == LOAD_RDF
 
 
-@pytest.mark.parametrize("name", ["nuclei-boundary-2d", "membrane-distance-3d"])
+@pytest.mark.parametrize("name", [n for n in MODEL_CASES if n != "two-channel-fusion-2d"])
 def test_v0_4_descriptions_pass_without_size_checks(name):
     result = test_model(MODELS / name / "v0_4.bioimageio.yaml", limits=QUICK)
     assert result.status == "passed", result.to_json()
@@ -203,7 +211,7 @@ def test_v0_4_tolerance_allows_no_mismatched_element(tmp_path):
 
     import numpy as np
 
-    from runner_helpers import read_rdf
+    from testkit.runner import read_rdf
 
     folder = tmp_path / "m"
     shutil.copytree(MODELS / "nuclei-boundary-2d", folder)
@@ -221,21 +229,11 @@ def test_v0_4_tolerance_allows_no_mismatched_element(tmp_path):
 
 
 def test_model_from_a_loopback_url():
-    import functools
-    import http.server
-
     from pipeline.base.http import HttpPolicy
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(MODELS / "two-channel-fusion-2d"))
-    handler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/rdf.yaml"
+    with LoopbackServer(files=MODELS / "two-channel-fusion-2d") as server:
+        url = f"{server.url}/rdf.yaml"
         result = test_model(url, weights_format="onnx", limits=QUICK, policy=HttpPolicy().trusting(url))
-    finally:
-        server.shutdown()
-        server.server_close()
     assert result.status == "passed", result.to_json()
     assert result.source == url
 
@@ -258,7 +256,7 @@ def test_environment_key_groups_formats_with_the_same_requirements():
 def test_corrupt_or_missing_weights(tmp_path, content, fragment):
     import shutil
 
-    from runner_helpers import read_rdf
+    from testkit.runner import read_rdf
 
     folder = tmp_path / "m"
     shutil.copytree(MODELS / "nuclei-boundary-2d", folder)

@@ -13,7 +13,7 @@ from pipeline.runner.padding import cut
 from pipeline.runner.tiling import block_arg, plan_for, predict_tiled
 from pipeline.spec import load_rdf, normalized_model
 
-from runner_helpers import MODELS
+from testkit.paths import MODELS
 
 
 def runner_for(name: str, fmt: str, rdf: str = "rdf.yaml", edit=None) -> ModelRunner:

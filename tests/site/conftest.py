@@ -1,16 +1,12 @@
-"""Fixtures of the website tests: a generated site folder (see zoo_site_fixture.py)."""
+"""Fixtures of the website tests: a generated site folder (see testkit.site)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-# --import-mode=importlib gives test modules no package; the fixture module is shared by path.
-sys.path.insert(0, str(Path(__file__).parent))
-
-from zoo_site_fixture import make_site  # noqa: E402
+from testkit.site import make_site
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-from zoo_site_fixture import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, HOSTILE_ID, MODEL_ID
+from testkit.site import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, HOSTILE_ID, MODEL_ID
 
-from pipeline.site.builder import SiteOptions, build_site
+from pipeline.site import builder as site_builder
+from pipeline.site.builder import SiteConfig
 from pipeline.site.serve import serve_in_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -31,13 +32,13 @@ def browser():
 
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory):
-    from zoo_site_fixture import make_site
+    from testkit.site import make_site
 
     base = tmp_path_factory.mktemp("browser")
     site, partners = base / "site", base / "partners"
     site.mkdir()
     make_site(site, partners)
-    summary = build_site(SiteOptions(site=site, partners=partners))
+    summary = site_builder.run(SiteConfig(site=site, partners=partners))
     assert summary.problems == [] and summary.search_indexed
     server, url = serve_in_thread(site)
     yield url

@@ -6,21 +6,23 @@ from __future__ import annotations
 import json
 
 import pytest
-from zoo_site_fixture import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO
+from testkit.paths import REPO
+from testkit.site import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 @pytest.fixture(scope="module")
 def example_site(tmp_path_factory):
-    from pipeline.main_job import RunConfig, run_all
+    from pipeline import main_job
+    from pipeline.main_job import RunConfig
     from pipeline.site.serve import serve_in_thread
 
     work = tmp_path_factory.mktemp("examples")
     config = RunConfig.embedded(examples=REPO / "examples", work=work / ".zoo", site=work / "site",
-                                cache=work / "cache", run_tests=False)
-    summary = run_all(config, say=lambda line: None)
-    assert dict((stage, ok) for stage, ok, _ in summary.stages)["site"], summary.stages
+                                cache=work / "cache", run_tests=False, say=lambda line: None)
+    summary = main_job.run(config)
+    assert summary.stage("site").ok, summary.stage("site").format_text()
     site = work / "site"
     entries = json.loads((site / "collection.json").read_text())["collection"]
     server, url = serve_in_thread(site)

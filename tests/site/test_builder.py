@@ -9,17 +9,19 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from zoo_site_fixture import DATASET_ID, HOSTILE_ID, MODEL_ID, PARTNER_ID
+from testkit.site import DATASET_ID, HOSTILE_ID, MODEL_ID, PARTNER_ID
 
 from pipeline.cli import main
 from pipeline.errors import BadInput
-from pipeline.site.builder import MANIFEST, SiteOptions, build_site
+from pipeline.site import builder as site_builder
+from pipeline.site.builder import MANIFEST, SiteConfig
 from pipeline.site.facets import page_ids, read_table
 from pipeline.site.render import CSP
+from testkit.paths import REPO
 
 
 def _build(site: Path, partners: Path, **kw):
-    return build_site(SiteOptions(site=site, partners=partners, base_url="https://zoo.example/", **kw))
+    return site_builder.run(SiteConfig(site=site, partners=partners, base_url="https://zoo.example/", **kw))
 
 
 @pytest.fixture
@@ -210,7 +212,7 @@ def test_feed_sitemap_and_schemas(built):
     assert f"https://zoo.example/rdfs/{PARTNER_ID}/1.0.0/index.html" in urls
     assert all(u.startswith("https://zoo.example/") for u in urls)
     schema = json.loads((site / "spec" / "model-0.5.json").read_text())
-    assert schema == json.loads((Path(__file__).parents[2] / "pipeline/spec/schemas/model-0.5.json").read_text())
+    assert schema == json.loads((REPO / "pipeline/spec/schemas/model-0.5.json").read_text())
 
 
 def test_second_run_rewrites_nothing(built):
@@ -241,7 +243,7 @@ def test_template_change_rerenders_everything(built, tmp_path):
     import shutil
     site, partners, _, _ = built
     templates = tmp_path / "templates"
-    shutil.copytree(Path(__file__).parents[2] / "templates", templates)
+    shutil.copytree(REPO / "templates", templates)
     (templates / "macros.html").write_text((templates / "macros.html").read_text() + "\n{# changed #}\n")
     summary = _build(site, partners, templates=templates)
     assert summary.rendered == 5
@@ -256,10 +258,10 @@ def test_bad_entries_are_reported_not_fatal(fake_site):
     (site / "collection.json").write_text(json.dumps(doc))
     summary = _build(site, partners)
     assert summary.rendered == 5
-    assert summary.problems == [
+    assert [p.format_text() for p in summary.problems] == [
         "collection.json: collection[6]: expected a collection entry (a mapping), got str",
         f"collection.json: collection[7].id: duplicate id '{MODEL_ID}'",
-        "collection.json: '../../etc': unusable as a page path",
+        "collection.json: '../../etc' is unusable as a page path",
     ]
     assert not (site.parent / "etc").exists()
 
@@ -273,7 +275,7 @@ def test_unreadable_collection_is_bad_input(tmp_path, content, message):
     if content is not None:
         (tmp_path / "collection.json").write_bytes(content)
     with pytest.raises(BadInput, match=message):
-        build_site(SiteOptions(site=tmp_path))
+        site_builder.run(SiteConfig(site=tmp_path))
 
 
 def test_cli_site_json_and_exit_codes(fake_site, capsys, tmp_path):

@@ -5,14 +5,14 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from pipeline.errors import ExternalToolFailed
 from pipeline.site.facets import FACETS, SearchEntry, page_ids, table
+from testkit.paths import REPO
 
-ZOO_JS = Path(__file__).resolve().parents[2] / "templates" / "static" / "zoo.js"
+ZOO_JS = REPO / "templates" / "static" / "zoo.js"
 
 
 def _entry(page: str, created: str, name: str, **facets: dict[str, str]) -> SearchEntry:

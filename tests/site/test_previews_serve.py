@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import shutil
 import urllib.request
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +14,9 @@ from pipeline.errors import BadInput
 from pipeline.build.previews import to_2d, to_png, tensor_previews
 from pipeline.site.serve import make_server, serve_in_thread
 from pipeline.spec import load_rdf
+from testkit.paths import DATASET
+from testkit.paths import MODELS
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "models"
 
 
 def _image(data: bytes) -> Image.Image:
@@ -64,7 +64,7 @@ def test_to_png_bounds_the_size():
                                         "output-restored.png", "output-mask.png"}),
 ])
 def test_previews_of_the_example_models(model, names):
-    previews = tensor_previews(load_rdf(EXAMPLES / model))
+    previews = tensor_previews(load_rdf(MODELS / model))
     assert set(previews) == names
     for data in previews.values():
         image = _image(data)
@@ -73,7 +73,7 @@ def test_previews_of_the_example_models(model, names):
 
 
 def test_nuclei_input_preview_matches_its_tensor():
-    folder = EXAMPLES / "nuclei-boundary-2d"
+    folder = MODELS / "nuclei-boundary-2d"
     tensor = np.load(folder / "test_input.npy")[0, 0].astype(np.float32)
     image = np.asarray(_image(tensor_previews(load_rdf(folder / "rdf.yaml"))["input-raw.png"]))
     factor = image.shape[0] // tensor.shape[0]
@@ -83,7 +83,7 @@ def test_nuclei_input_preview_matches_its_tensor():
 
 def test_pickled_or_missing_test_tensors_are_skipped(tmp_path):
     folder = tmp_path / "model"
-    shutil.copytree(EXAMPLES / "nuclei-boundary-2d", folder)
+    shutil.copytree(MODELS / "nuclei-boundary-2d", folder)
     with open(folder / "test_input.npy", "wb") as f:
         np.save(f, np.array([{"evil": 1}], dtype=object), allow_pickle=True)
     (folder / "test_output.npy").unlink()
@@ -91,7 +91,7 @@ def test_pickled_or_missing_test_tensors_are_skipped(tmp_path):
 
 
 def test_non_models_have_no_previews():
-    dataset = Path(__file__).resolve().parents[2] / "examples" / "resources" / "nuclei-dataset"
+    dataset = DATASET
     rdf = next(dataset.glob("*.yaml"))
     assert tensor_previews(load_rdf(rdf)) == {}
 

@@ -9,6 +9,7 @@ from typing import Callable
 import pytest
 
 from pipeline.sources.recordset import record_json, write_record_set
+from testkit.paths import REPO
 
 START = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
@@ -66,4 +67,4 @@ def files_for() -> Callable[..., dict[str, bytes]]:
 @pytest.fixture(autouse=True)
 def _at_repo_root(monkeypatch):
     """Tests name the bundled examples by their paths in the repository."""
-    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    monkeypatch.chdir(REPO)

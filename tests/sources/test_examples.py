@@ -5,12 +5,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline.sources import harvest
+from pipeline.sources import harvesting
+from pipeline.sources.harvesting import HarvestConfig
 from pipeline.store import Store
 
 
 def test_partner_test_summaries_name_harvested_versions(tmp_path):
-    harvest("examples/zenodo", Path("examples/partners"), tmp_path)
+    harvesting.run(HarvestConfig("examples/zenodo", Path("examples/partners"), tmp_path))
     store = Store(tmp_path)
     known = {(r.id, v.version_id) for r in store.resources() for v in r.versions}
     for path in sorted(Path("examples/partners").glob("*/test_summaries.json")):
@@ -34,7 +35,7 @@ def test_every_harvested_example_version_validates_with_file_checks(tmp_path):
     from pipeline.spec import validate
     from pipeline.store.model import rdf_location
 
-    summary = harvest("examples/zenodo", Path("examples/partners"), tmp_path)
+    summary = harvesting.run(HarvestConfig("examples/zenodo", Path("examples/partners"), tmp_path))
     assert summary.ok and all(not s.invalid for s in summary.sources)
     reports = {(r.id, v.version_id): validate(rdf_location(tmp_path, v.rdf_source), io=True)
                for r in Store(tmp_path).resources() for v in r.versions}

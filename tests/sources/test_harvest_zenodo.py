@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sources import harvest
+from pipeline.sources import harvesting
+from pipeline.sources.harvesting import HarvestConfig
 from pipeline.base.http import HttpPolicy
 from pipeline.sources.zenodo_server import Faults, ZenodoServer
 from pipeline.store import Store
@@ -27,7 +28,7 @@ def test_bad_records_are_reported_per_item_and_the_rest_is_stored(make_records, 
         (61, 60, good, ["bioimage.io", "backup.bioimage.io"]),
         (71, 70, files_for(b"- just\n- a list\n")),
     ])
-    summary = harvest(str(folder), None, tmp_path / "store")
+    summary = harvesting.run(HarvestConfig(str(folder), None, tmp_path / "store"))
     zenodo = summary.sources[0]
     failed = dict(zenodo.failed)
     assert "no rdf.yaml or *.bioimageio.yaml among the record's files (README.md)" in failed["10.5281/zenodo.20 v21"]
@@ -58,7 +59,7 @@ def test_checksum_mismatch_and_huge_files_fail_the_item(make_records, dataset_rd
     folder = make_records([(11, 10, files_for(dataset_rdf())), (21, 20, files_for(dataset_rdf()))])
     (folder / "records" / "11" / "files" / "rdf.yaml").write_bytes(dataset_rdf(name="Test Dataset Two"))
     _edit_listed_size(folder, 21, "rdf.yaml", 999_999_999)
-    summary = harvest(str(folder), None, tmp_path / "store")
+    summary = harvesting.run(HarvestConfig(str(folder), None, tmp_path / "store"))
     failed = dict(summary.sources[0].failed)
     assert "md5 checksum mismatch" in failed["10.5281/zenodo.10 v11"]
     assert "file rdf.yaml has 999999999 bytes, more than the limit" in failed["10.5281/zenodo.20 v21"]
@@ -68,7 +69,7 @@ def test_checksum_mismatch_and_huge_files_fail_the_item(make_records, dataset_rd
 def test_versions_group_under_the_concept_newest_first_with_one_nickname(make_records, dataset_rdf, files_for, tmp_path):
     folder = make_records([(11, 10, files_for(dataset_rdf(version="1.0.0"))),
                            (12, 10, files_for(dataset_rdf(version="1.1.0")))])
-    harvest(str(folder), None, tmp_path / "store")
+    harvesting.run(HarvestConfig(str(folder), None, tmp_path / "store"))
     resource = Store(tmp_path / "store").get("10.5281/zenodo.10")
     assert [v.version_id for v in resource.versions] == ["12", "11"]
     assert [v.status for v in resource.versions] == ["pending", "pending"]
@@ -78,7 +79,7 @@ def test_versions_group_under_the_concept_newest_first_with_one_nickname(make_re
     folder = make_records([(11, 10, files_for(dataset_rdf(version="1.0.0"))),
                            (12, 10, files_for(dataset_rdf(version="1.1.0"))),
                            (13, 10, files_for(dataset_rdf(version="2.0.0")))])
-    summary = harvest(str(folder), None, tmp_path / "store")
+    summary = harvesting.run(HarvestConfig(str(folder), None, tmp_path / "store"))
     assert summary.sources[0].new == ["10.5281/zenodo.10 v13"] and summary.sources[0].unchanged == 2
     resource = Store(tmp_path / "store").get("10.5281/zenodo.10")
     assert resource.nickname == nickname and [v.version_id for v in resource.versions] == ["13", "12", "11"]
@@ -87,14 +88,14 @@ def test_versions_group_under_the_concept_newest_first_with_one_nickname(make_re
 def test_overrides_and_blocks_survive_reharvest(make_records, dataset_rdf, files_for, tmp_path):
     folder = make_records([(11, 10, files_for(dataset_rdf()))])
     store = Store(tmp_path / "store")
-    harvest(str(folder), None, store.root)
+    harvesting.run(HarvestConfig(str(folder), None, store.root))
     resource = store.get("10.5281/zenodo.10")
     resource.versions[0].overrides = {"name": "Maintainer Name"}
     resource.versions[0].status = "blocked"
     store.put(resource)
     # The record's RDF changes upstream (Zenodo allows editing a record's files).
     folder = make_records([(11, 10, files_for(dataset_rdf(name="Changed Upstream")))])
-    summary = harvest(str(folder), None, store.root)
+    summary = harvesting.run(HarvestConfig(str(folder), None, store.root))
     assert summary.sources[0].updated == ["10.5281/zenodo.10 v11"]
     version = store.get("10.5281/zenodo.10").versions[0]
     assert version.overrides == {"name": "Maintainer Name"} and version.status == "blocked"
@@ -105,10 +106,10 @@ def test_unchanged_rerun_downloads_nothing_and_writes_nothing(make_records, data
     folder = make_records([(10 + i, 100 + i, files_for(dataset_rdf())) for i in range(5)])
     store = tmp_path / "store"
     with ZenodoServer(folder) as server:
-        harvest(server.base, None, store, policy=FAST)
+        harvesting.run(HarvestConfig(server.base, None, store, policy=FAST))
         first = dict(server.requests)
         stamps = {p: p.stat().st_mtime_ns for p in store.rglob("resource.yaml")}
-        summary = harvest(server.base, None, store, policy=FAST)
+        summary = harvesting.run(HarvestConfig(server.base, None, store, policy=FAST))
         second = {k: v - first.get(k, 0) for k, v in server.requests.items()}
     assert first["file"] == 5 and second.get("file", 0) == 0
     assert summary.sources[0].unchanged == 5 and summary.ok
@@ -120,10 +121,10 @@ def test_unchanged_rerun_downloads_nothing_and_writes_nothing(make_records, data
 def test_failed_source_keeps_the_store_and_other_sources(make_records, dataset_rdf, files_for, tmp_path):
     folder = make_records([(11, 10, files_for(dataset_rdf()))])
     store = tmp_path / "store"
-    harvest(str(folder), None, store)
+    harvesting.run(HarvestConfig(str(folder), None, store))
     before = (store / "10.5281" / "zenodo.10" / "resource.yaml").read_bytes()
     with ZenodoServer(folder, Faults(server_errors=100)) as server:
-        summary = harvest(server.base, Path("examples/partners"), store, policy=FAST)
+        summary = harvesting.run(HarvestConfig(server.base, Path("examples/partners"), store, policy=FAST))
     assert summary.sources[0].error and "HTTP 500" in summary.sources[0].error
     assert [s.name for s in summary.sources[1:]] == ["partner:macro-kit", "partner:pixel-lab"]
     assert all(s.ok for s in summary.sources[1:]) and not summary.ok
@@ -137,7 +138,7 @@ def test_damaged_resource_file_is_reported_not_overwritten(make_records, dataset
     damaged = store / "10.5281" / "zenodo.10" / "resource.yaml"
     damaged.parent.mkdir(parents=True)
     damaged.write_text("id: [unclosed\n")
-    summary = harvest(str(folder), None, store)
+    summary = harvesting.run(HarvestConfig(str(folder), None, store))
     failed = dict(summary.sources[0].failed)
     assert str(damaged) in failed["10.5281/zenodo.10"]
     assert damaged.read_text() == "id: [unclosed\n"
@@ -145,15 +146,15 @@ def test_damaged_resource_file_is_reported_not_overwritten(make_records, dataset
 
 
 def test_not_a_record_set_folder_is_a_source_error(tmp_path):
-    summary = harvest(str(tmp_path), None, tmp_path / "store")
+    summary = harvesting.run(HarvestConfig(str(tmp_path), None, tmp_path / "store"))
     assert "not a Zenodo record-set folder" in summary.sources[0].error
 
 
 @pytest.mark.parametrize("page_size", [1, 3])
 def test_embedded_default_over_http_equals_folder(tmp_path, page_size):
-    harvest("examples/zenodo", None, tmp_path / "a")
+    harvesting.run(HarvestConfig("examples/zenodo", None, tmp_path / "a"))
     with ZenodoServer(Path("examples/zenodo")) as server:
-        summary = harvest(server.base, None, tmp_path / "b", policy=FAST, page_size=page_size)
+        summary = harvesting.run(HarvestConfig(server.base, None, tmp_path / "b", policy=FAST, page_size=page_size))
     a, b = Store(tmp_path / "a"), Store(tmp_path / "b")
     assert a.ids() == b.ids() and len(a.ids()) >= 6 and summary.ok
     for rid in a.ids():

@@ -7,24 +7,25 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import BadInput
-from pipeline.sources import harvest
+from pipeline.sources import harvesting
+from pipeline.sources.harvesting import HarvestConfig
 from pipeline.base.http import HttpPolicy
 from pipeline.contracts.partners import Partner, read_partners
 from pipeline.sources.partners import github_raw_url
 from pipeline.store import Store
+from testkit.paths import EXAMPLE_PARTNERS
 
-EXAMPLES = Path("examples/partners")
 
 
 @pytest.fixture
 def partners(tmp_path) -> Path:
     folder = tmp_path / "partners"
-    shutil.copytree(EXAMPLES, folder)
+    shutil.copytree(EXAMPLE_PARTNERS, folder)
     return folder
 
 
 def run(partners: Path, store: Path, **kwargs):
-    return {s.name: s for s in harvest(None, partners, store, **kwargs).sources}
+    return {s.name: s for s in harvesting.run(HarvestConfig(None, partners, store, **kwargs)).sources}
 
 
 @pytest.mark.parametrize(
@@ -67,7 +68,7 @@ def test_a_partner_publishing_only_test_results_is_no_harvest_failure(partners, 
 
 
 def test_production_and_example_registrations_load():
-    for folder in (Path("partners"), EXAMPLES):
+    for folder in (Path("partners"), EXAMPLE_PARTNERS):
         found, problems = read_partners(folder)
         assert problems == [] and len(found) >= 2
     assert github_raw_url("https://github.com/ilastik/bioimage-io-resources", "main", "collection.yaml") == \

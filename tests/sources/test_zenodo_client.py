@@ -52,10 +52,13 @@ def test_transient_faults_are_retried(seven, faults):
 
 
 def test_retry_after_is_honoured(seven):
+    # FAST backs off for 0.01 s: only a client that waits as the 429 asks retries a second later
     with ZenodoServer(seven, Faults(rate_limited=1, retry_after="1")) as server:
         transport = HttpTransport(server.base, FAST)
         page = transport.get_json(ZenodoClient(transport).search_url())
     assert page["hits"]["total"] == 7 and server.requests["search"] == 2
+    (first, _), (retry, _) = server.arrivals
+    assert retry - first >= 0.95
 
 
 def test_persistent_server_errors_fail_the_listing(seven):

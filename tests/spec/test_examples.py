@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.spec import validate
+from testkit.paths import EXAMPLES
 
-EXAMPLES = Path(__file__).parents[2] / "examples"
 RDFS = sorted(p for sub in ("models", "resources") for p in (EXAMPLES / sub).rglob("*.yaml")
               if (p.name == "rdf.yaml" or p.name.endswith(".bioimageio.yaml")) and "broken" not in p.parts) \
     if EXAMPLES.exists() else []

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build.builder import BuildOptions, build
+from pipeline.build import builder
+from pipeline.build.builder import BuildConfig
 from pipeline.contribute.body import validation_report
 from pipeline.spec import load_rdf, yamlio
 from pipeline.store import Resource, Store, Version
@@ -60,7 +61,7 @@ def test_build_and_pull_request_see_the_same_document(overridden, tmp_path):
     report = validation_report(resource, bare, store.root)
     assert ": FAILED (dataset" in report.splitlines()[0] and "license" in report
 
-    summary = build(BuildOptions(store=store.root, site=tmp_path / "site", cache=tmp_path / "cache", run_tests=False))
+    summary = builder.run(BuildConfig(store=store.root, site=tmp_path / "site", cache=tmp_path / "cache", run_tests=False))
     assert summary.problems == [] and summary.failed == []
     folder = tmp_path / "site/rdfs/10.5281/zenodo.1/2"
     tests = json.loads((folder / "test_summary.json").read_text())["tests"]["pipeline"]

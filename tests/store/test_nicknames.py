@@ -59,9 +59,10 @@ def test_check_nicknames_command(tmp_path, capsys):
 
 
 def test_harvest_never_reuses_a_blocked_resources_nickname(tmp_path):
-    from pipeline.sources.harvesting import harvest
+    from pipeline.sources import harvesting
+    from pipeline.sources.harvesting import HarvestConfig
 
-    harvest("examples/zenodo", None, tmp_path)
+    harvesting.run(HarvestConfig("examples/zenodo", None, tmp_path))
     store = Store(tmp_path)
     rid = store.ids()[0]
     victim = store.get(rid)
@@ -71,7 +72,7 @@ def test_harvest_never_reuses_a_blocked_resources_nickname(tmp_path):
     for r in list(store.resources()):
         (tmp_path / r.id / "resource.yaml").unlink()
     store.put(blocked)
-    harvest("examples/zenodo", None, tmp_path)
+    harvesting.run(HarvestConfig("examples/zenodo", None, tmp_path))
     assert store.get(rid).nickname == draw(rid, 1)[0] != blocked.nickname
     assert nickname == draw(rid)[0]
     assert duplicates(store.resources()) == {}

@@ -2,12 +2,11 @@
 
 import subprocess
 import sys
-from pathlib import Path
-
 import pytest
 
 from pipeline.errors import BadInput
 from pipeline.store import Resource, Store, Version
+from testkit.paths import REPO
 
 
 def resource(rid="10.5281/zenodo.1", n=1, **kw) -> Resource:
@@ -94,7 +93,7 @@ for _ in range(40):
 
 
 def test_concurrent_writers_never_leave_a_torn_file(tmp_path):
-    root = Path(__file__).resolve().parents[2]
+    root = REPO
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), str(n)], cwd=root) for n in (1, 5)]
     assert [p.wait(60) for p in procs] == [0, 0]
     final = Store(tmp_path).get("10.5281/zenodo.1")

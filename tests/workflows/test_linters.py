@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from workflow_helpers import REPO, WORKFLOWS, workflow_files
+from testkit.paths import REPO
+from testkit.workflows import WORKFLOWS, workflow_files
 
 BIN = Path(sys.executable).parent
 SEVERE = {"Medium", "High"}

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from workflow_helpers import REPO, WORKFLOWS, load, run_steps, workflow_files
+from testkit.paths import REPO
+from testkit.workflows import WORKFLOWS, load, run_steps, workflow_files
 
 EXPECTED = {"harvest.yaml", "pr.yaml", "test-models.yaml", "deploy.yaml", "revalidate.yaml", "partners.yaml"}
 PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # v\d+\.\d+\.\d+\s*$")

@@ -14,7 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from workflow_helpers import REPO
+
+from pipeline.runner.testing import TestResult
+from testkit.paths import REPO
 
 ZOO = str(Path(sys.executable).parent / "zoo")
 
@@ -47,7 +49,8 @@ def test_shards_of_the_plan_merge_into_a_complete_cache(tmp_path: Path):
             "--shard", shard, "--no-packages", env=env)
         shutil.copytree(cache / "tests", merged, dirs_exist_ok=True)
     tests = sum(entry["tests"] for entry in matrix["include"])
-    assert len(list(merged.iterdir())) == tests
+    results = [TestResult.from_json(json.loads(p.read_bytes()), source=str(p)) for p in merged.rglob("*.json")]
+    assert len(results) == tests and all(r.tests and r.status == "passed" for r in results)
 
     assert json.loads(zoo("plan", *where, "--cache", str(merged.parent), env=env)) == {"include": []}
     summary = json.loads(zoo("build", *where, "--cache", str(merged.parent), "--site", str(tmp_path / "site"),

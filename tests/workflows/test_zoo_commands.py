@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import pytest
-from workflow_helpers import RunStep, commands, expand, run_steps, workflow_files
+from testkit.workflows import RunStep, commands, expand, run_steps, workflow_files
 
 from pipeline.cli import build_parser
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import shutil
-import threading
 import zipfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 
@@ -15,11 +13,8 @@ import numpy as np
 from numpy.lib import format as npformat
 
 from pipeline.spec import yamlio
+from testkit.paths import DATASET, MODEL
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "examples"
-DATASET = EXAMPLES / "resources" / "nuclei-dataset"
-MODEL = EXAMPLES / "models" / "nuclei-boundary-2d"
 MiB = 1024 * 1024
 XSS = ("<script>alert('xss')</script><img src=x onerror=\"alert('img')\">"
        "<svg onload=\"alert('svg')\"></svg><a href=\"javascript:alert('href')\">x</a>")
@@ -58,6 +53,14 @@ def model_copy(tmp: Path, formats: tuple[str, ...] = ("pytorch_state_dict",), ed
     return folder
 
 
+def billion_laughs(levels: int = 10) -> bytes:
+    """A YAML document whose aliases expand to 10**levels strings."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    return ("format_version: 0.3.0\ntype: dataset\n" + "\n".join(lines) + "\n").encode()
+
+
 def npy_header(shape: tuple, descr: object = "<f4", version: tuple = (1, 0)) -> bytes:
     out = io.BytesIO()
     header = {"descr": descr, "fortran_order": False, "shape": shape}
@@ -90,43 +93,3 @@ def lie_about_size(path: Path, member: str, declared: int) -> None:
                 data[at + size_at: at + size_at + 4] = declared.to_bytes(4, "little")
             start = at + 4
     path.write_bytes(bytes(data))
-
-
-class Server:
-    """A loopback HTTP server: `routes[path] = (status, headers, body)` or a callable(handler)."""
-
-    def __init__(self):
-        self.routes: dict[str, object] = {}
-        self.hits: list[str] = []
-        state = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                state.hits.append(self.path)
-                route = state.routes.get(self.path.split("?")[0])
-                if callable(route):
-                    return route(self)
-                status, headers, body = route or (404, {}, b"not found")
-                self.send_response(status)
-                for k, v in {"Content-Length": str(len(body)), **headers}.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __enter__(self) -> "Server":
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()

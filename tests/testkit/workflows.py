@@ -10,7 +10,8 @@ from typing import Any, Iterator
 
 from ruamel.yaml import YAML
 
-REPO = Path(__file__).resolve().parents[2]
+from testkit.paths import REPO
+
 WORKFLOWS = REPO / ".github" / "workflows"
 CONTROL = {"|", "||", "&&", ";"}
 REDIRECTS = {">", ">>", "<"}

@@ -1,5 +1,5 @@
 """A realistic `site/` as `zoo build` writes it (collection.json + per-version files), including a
-hostile resource. Imported by the tests of this folder through conftest.py."""
+hostile resource, and the Chromium the browser tests drive."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from pathlib import Path
 from PIL import Image
 
 from pipeline.spec import yamlio
-
-REPO = Path(__file__).resolve().parents[2]
+from testkit.paths import EXAMPLE_PARTNERS, REPO
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
@@ -144,7 +143,7 @@ def make_site(site: Path, partners: Path) -> dict:
                 for e in entries for v in e["versions"]]
     (site / "all_versions.json").write_text(json.dumps({"versions": versions}))
     partners.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(REPO / "examples" / "partners", partners, dirs_exist_ok=True)
+    shutil.copytree(EXAMPLE_PARTNERS, partners, dirs_exist_ok=True)
     return {e["id"]: e for e in entries}
 
 

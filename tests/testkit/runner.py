@@ -1,4 +1,4 @@
-"""Shared helpers for runner tests (imported by name: conftest puts this folder on sys.path)."""
+"""Helpers of the runner tests: the example models, quick limits, RDF reading and writing."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from pipeline.runner.sandbox import Limits
+from testkit.paths import MODELS
 
-REPO = Path(__file__).resolve().parents[2]
-MODELS = REPO / "examples" / "models"
 GOOD = ("nuclei-boundary-2d", "membrane-distance-3d", "two-channel-fusion-2d", "upsample-2d", "downsample-2d",
         "fixed-shape-2d")
 QUICK = Limits(seconds=60, memory_bytes=4 * 1024**3)
