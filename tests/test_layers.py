@@ -68,7 +68,7 @@ def test_no_package_hides_its_imports_behind_getattr():
 # What the model worker may load in an environment holding only numpy and a framework.
 WORKER_PIPELINE = ("pipeline", "pipeline.errors", "pipeline.base", "pipeline.runner", "pipeline.contracts",
                    "pipeline.contracts.results")
-WORKER_LIBRARIES = {"numpy", "torch", "onnxruntime", "tensorflow", "keras", "tifffile"}
+WORKER_LIBRARIES = {"numpy", "torch", "onnxruntime", "tensorflow", "keras", "tifffile", "PIL"}  # + image files
 
 
 def _module_file(name: str) -> Path:

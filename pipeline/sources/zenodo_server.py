@@ -12,11 +12,11 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
+from pipeline.base.httpd import KeepAliveHandler, QuietServer
 from pipeline.sources.transport import FOLDER_BASE
 
 MAX_PAGE_SIZE = 25
@@ -70,8 +70,7 @@ class ZenodoServer:
         self.requests: Counter[str] = Counter()
         self.arrivals: list[tuple[float, str]] = []  # (monotonic time, kind) of every request
         handler = type("Handler", (_Handler,), {"server_state": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.httpd.daemon_threads = True
+        self.httpd = QuietServer(("127.0.0.1", port), handler)
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}/api"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -87,15 +86,8 @@ class ZenodoServer:
         return json.dumps(data).replace(FOLDER_BASE, self.base).encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(KeepAliveHandler):
     server_state: ZenodoServer
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes; with Nagle on, keep-alive clients wait ~40 ms
-    # for a delayed ACK on every response.
-    disable_nagle_algorithm = True
-
-    def log_message(self, *args: Any) -> None:  # keep test output clean
-        pass
 
     def do_GET(self) -> None:
         state, faults = self.server_state, self.server_state.faults

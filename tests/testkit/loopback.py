@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import posixpath
-import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Callable, Union
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from pipeline.base.httpd import KeepAliveHandler, QuietServer
 
 Answer = tuple[int, dict[str, str], bytes]  # status, headers, body
 DROP = object()  # a handler's or fault's answer: close the connection without a word
@@ -53,9 +54,7 @@ class LoopbackServer:
         self.log: list[tuple[float, str, str]] = []
         self._lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"server_state": self})
-        self.httpd = _Server(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True  # a client holding a keep-alive connection cannot stall close()
-        self.httpd.block_on_close = False
+        self.httpd = QuietServer(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self._thread: threading.Thread | None = None
 
@@ -107,21 +106,8 @@ class LoopbackServer:
         return 200, {"Content-Type": "application/octet-stream"}, target.read_bytes()
 
 
-class _Server(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client hanging up is no news
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(KeepAliveHandler):
     server_state: LoopbackServer
-    protocol_version = "HTTP/1.1"
-    # headers and body go out in separate writes; with Nagle on, keep-alive clients wait ~40 ms
-    # for a delayed ACK on every response
-    disable_nagle_algorithm = True
-
-    def log_message(self, *args: Any) -> None:  # keep test output clean
-        pass
 
     def _serve(self) -> None:
         parts = urlsplit(self.path)
