@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline import defaults
 from pipeline.contribute.backend import PullRequest
 from pipeline.errors import BadInput, ExternalToolFailed
 
@@ -14,7 +15,7 @@ TIMEOUT = 30
 class GitHubBackend:
     """PRs on `owner/repo` against `base`; the store lives at `store_prefix` inside the repository."""
 
-    def __init__(self, repository: str, token: str, *, base: str = "main", store_prefix: str = "collection",
+    def __init__(self, repository: str, token: str, *, base: str = "main", store_prefix: str = str(defaults.STORE),
                  api_url: str | None = None, polite: bool = True):
         from github import Auth, Github, GithubException
 

@@ -11,6 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from pipeline import defaults
 from pipeline.contribute.backend import PullRequest
 from pipeline.base.commands import git_text, run_git
 from pipeline.errors import BadInput, ExternalToolFailed
@@ -23,7 +24,7 @@ BOT = {"GIT_AUTHOR_NAME": "zoo bot", "GIT_AUTHOR_EMAIL": "zoo-bot@localhost",
 class LocalGitBackend:
     """PRs as branches of the repository that holds the store."""
 
-    def __init__(self, repo: Path, *, base: str | None = None, store_prefix: str = "collection"):
+    def __init__(self, repo: Path, *, base: str | None = None, store_prefix: str = str(defaults.STORE)):
         self.repo = Path(repo)
         try:
             self.base = base or git_text(["symbolic-ref", "--short", "HEAD"], cwd=self.repo)

@@ -7,6 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from pipeline import defaults
 from pipeline.base.httpd import KeepAliveHandler, QuietServer
 from pipeline.errors import BadInput
 
@@ -29,7 +30,7 @@ class _Handler(KeepAliveHandler, SimpleHTTPRequestHandler):
             BaseHTTPRequestHandler.log_message(self, format, *args)
 
 
-def make_server(site: Path, port: int = 8000, *, verbose: bool = False) -> ThreadingHTTPServer:
+def make_server(site: Path, port: int = defaults.SERVE_PORT, *, verbose: bool = False) -> ThreadingHTTPServer:
     """A server for `site` bound to 127.0.0.1 (`port` 0 picks a free one)."""
     if not (site / "index.html").is_file():
         raise BadInput("no index.html; run `zoo site` first", source=str(site))

@@ -40,7 +40,7 @@ def validation_errors(loaded: Any) -> list[str] | None:
     except (ImportError, AttributeError):
         return None  # the format library is optional for harvesting
     report = validate(loaded, io=False)
-    if report.status != "failed":
+    if report.passed:
         return []
     return [_issue(e) for e in report.errors]
 

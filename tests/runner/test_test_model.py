@@ -199,7 +199,7 @@ def test_unreadable_source_is_a_failed_result(tmp_path):
     assert result.tests[0].name == LOAD_RDF
 
 
-@pytest.mark.parametrize("name", [n for n in MODEL_CASES if n != "two-channel-fusion-2d"])
+@pytest.mark.parametrize("name", ["nuclei-boundary-2d", pytest.param("membrane-distance-3d", marks=pytest.mark.slow)])
 def test_v0_4_descriptions_pass_without_size_checks(name):
     result = test_model(MODELS / name / "v0_4.bioimageio.yaml", limits=QUICK)
     assert result.status == "passed", result.to_json()
