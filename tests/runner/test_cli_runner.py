@@ -88,6 +88,7 @@ def test_zoo_predict_shows_a_bar_per_block_unless_quiet(tmp_path, capsys):
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.slow
 def test_zoo_predict_reads_a_channel_last_file_with_axes(tmp_path, capsys):
     folder = MODELS / "two-channel-fusion-2d"
     raw = np.moveaxis(np.load(folder / "test_input_raw.npy")[0], 0, -1)  # y, x, channel

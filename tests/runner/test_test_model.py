@@ -27,9 +27,9 @@ FRAMEWORK_PACKAGES = {"torchscript": "torch", "pytorch_state_dict": "torch", "on
                       "keras_hdf5": "keras", "tensorflow_saved_model_bundle": "tensorflow"}
 
 
-# TensorFlow takes seconds to load: the 3D model's tests run in the full suite only
-SLOW_MODELS = {"membrane-distance-3d"}
-MODEL_CASES = [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_MODELS else n for n in GOOD]
+# Each example model takes seconds (TensorFlow, or three weights formats): the fast lane tests one
+FAST_MODELS = {"two-channel-fusion-2d"}
+MODEL_CASES = [n if n in FAST_MODELS else pytest.param(n, marks=pytest.mark.slow) for n in GOOD]
 
 
 @pytest.mark.parametrize("name", MODEL_CASES)
@@ -199,7 +199,8 @@ def test_unreadable_source_is_a_failed_result(tmp_path):
     assert result.tests[0].name == LOAD_RDF
 
 
-@pytest.mark.parametrize("name", ["nuclei-boundary-2d", pytest.param("membrane-distance-3d", marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["nuclei-boundary-2d", "membrane-distance-3d"])
 def test_v0_4_descriptions_pass_without_size_checks(name):
     result = test_model(MODELS / name / "v0_4.bioimageio.yaml", limits=QUICK)
     assert result.status == "passed", result.to_json()
@@ -292,6 +293,7 @@ def test_model_code_cannot_raise_its_memory_limit(nuclei_copy):
     assert "ValueError: not allowed to raise maximum limit" in result.tests[0].error
 
 
+@pytest.mark.slow
 def test_tests_run_from_several_threads():
     from concurrent.futures import ThreadPoolExecutor
 

@@ -46,6 +46,7 @@ def test_nuclei_blocks_of_the_minimal_size_equal_one_whole_block():
     np.testing.assert_allclose(tiled, plain, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow  # loads TensorFlow
 def test_membrane_3d_blocks_equal_whole_including_the_padded_border():
     runner = runner_for("membrane-distance-3d", "keras_hdf5")
     stack = np.random.default_rng(2).normal(size=(1, 32, 128, 128, 1)).astype(np.float32)
@@ -125,6 +126,7 @@ def reflect_padded_net(runner: ModelRunner, image: np.ndarray, pad: int) -> np.n
     return runner.predict([padded])[0][..., pad:pad + h, pad:pad + w]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [(200, 136), (1024, 1024), (40, 50)])
 def test_fixed_shape_model_is_tiled_into_its_size_or_padded_up_to_it(size):
     runner = runner_for("fixed-shape-2d", "torchscript")
