@@ -69,8 +69,9 @@ def main() -> None:
             client = ZenodoClient(HttpTransport(server.base, policy), page_size=args.page_size)
             listing_s, listing = timed(client.list_records)
             listed = dict(server.requests)
-            run = lambda: harvesting.run(HarvestConfig(server.base, None, store, policy=policy, page_size=args.page_size,  # noqa: E731
-                                  validate=not args.no_validate))
+            config = HarvestConfig(server.base, None, store, policy=policy, page_size=args.page_size,
+                                   validate=not args.no_validate)
+            run = lambda: harvesting.run(config)  # noqa: E731
             cold_s, cold = timed(run)
             after_cold = dict(server.requests)
             warm_s, warm = timed(run)

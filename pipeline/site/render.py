@@ -82,8 +82,8 @@ class Renderer:
         base = self.options.partners.resolve()
         path = (base / source).resolve()
         if not path.is_relative_to(base) or not path.is_file():
-            self.summary.problems.append(Problem(f"partner {partner['id']}", f"{source!r} not found in the partners folder",
-                                                 ("logo",)))
+            self.summary.problems.append(Problem(f"partner {partner['id']}",
+                                                 f"{source!r} not found in the partners folder", ("logo",)))
             return None
         try:
             if path.stat().st_size > MAX_LOGO:

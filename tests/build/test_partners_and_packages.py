@@ -34,7 +34,8 @@ def test_partner_section_is_replaced_not_appended(store):
                          "tests": [{"name": "open", "status": "failed", "error": "boom"}]},
                         {"resource_id": "10.5281/zenodo.999", "version_id": "1", "tests": []}])
     first = builder.run(options)
-    assert [p.format_text() for p in first.problems] == ["partner lab-tool: results for 10.5281/zenodo.999/1, which the zoo does not publish"]
+    assert [p.format_text() for p in first.problems] == [
+        "partner lab-tool: results for 10.5281/zenodo.999/1, which the zoo does not publish"]
     assert [t["status"] for t in _summary(store)["tests"]["lab-tool"]] == ["failed"]
     _partner(partners, [{"resource_id": "10.5281/zenodo.5", "version_id": "6",
                          "tests": [{"name": "open", "status": "passed"}, {"name": "open", "status": "passed"}]}])

@@ -24,7 +24,8 @@ def test_a_document_keeps_readable_entries_and_reports_the_rest():
     doc = CollectionDocument.from_json({"collection": [{"id": "a"}, 7, {"id": "a"}, {"id": "b", "tags": "x"}]},
                                        source="c.json")
     assert [e.id for e in doc.entries] == ["a", "b"] and doc.entries[1].rdf == {"tags": "x"}
-    assert tuple(p.format_text() for p in doc.problems) == ("c.json: collection[1]: expected a collection entry (a mapping), got int",
-                            "c.json: collection[2].id: duplicate id 'a'")
+    assert [p.format_text() for p in doc.problems] == [
+        "c.json: collection[1]: expected a collection entry (a mapping), got int",
+        "c.json: collection[2].id: duplicate id 'a'"]
     with pytest.raises(BadInput, match="expected an object with a `collection` list"):
         CollectionDocument.from_json({"collection": 3}, source="c.json")

@@ -61,7 +61,8 @@ def test_build_and_pull_request_see_the_same_document(overridden, tmp_path):
     report = validation_report(resource, bare, store.root)
     assert ": FAILED (dataset" in report.splitlines()[0] and "license" in report
 
-    summary = builder.run(BuildConfig(store=store.root, site=tmp_path / "site", cache=tmp_path / "cache", run_tests=False))
+    summary = builder.run(BuildConfig(store=store.root, site=tmp_path / "site", cache=tmp_path / "cache",
+                                      partners=None, run_tests=False))
     assert summary.problems == [] and summary.failed == []
     folder = tmp_path / "site/rdfs/10.5281/zenodo.1/2"
     tests = json.loads((folder / "test_summary.json").read_text())["tests"]["pipeline"]

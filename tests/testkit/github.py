@@ -70,7 +70,9 @@ class FakeGitHub:
             return 200, self.pull_json(pull)
         if m := re.fullmatch(rf"{repo}/branches/(.+)", path):
             branch = self.branches.get(m.group(1))
-            return (200, {"name": m.group(1), "commit": {"sha": branch["sha"]}}) if branch else (404, {"message": "Not Found"})
+            if branch is None:
+                return 404, {"message": "Not Found"}
+            return 200, {"name": m.group(1), "commit": {"sha": branch["sha"]}}
         if m := re.fullmatch(rf"{repo}/git/refs?/heads/(.+)", path):
             name = m.group(1)
             if name not in self.branches:
