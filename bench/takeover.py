@@ -1,6 +1,6 @@
 """Replay harness: an existing collection through `zoo harvest`, `zoo build`, `zoo site`, measured.
 
-Run: .venv/bin/python bench/takeover.py REPLAY [--work DIR] [--no-search] [--accept] [--json]
+Run: .venv/bin/python bench/takeover.py REPLAY [--work DIR] [--search] [--pending] [--details]
 
 REPLAY is a folder laid out as the collection being taken over publishes it:
   collection/            its store, `collection/<resource id>/resource.yaml` (copied, never changed)
@@ -90,7 +90,7 @@ def run_stage(name: str, args: list[str], env: dict[str, str], cwd: Path) -> dic
             "crashed": crashed}
 
 
-def replay(folder: Path, work: Path, *, search: bool = False, accept: bool = False) -> dict[str, Any]:
+def replay(folder: Path, work: Path, *, search: bool = False, accept: bool = True) -> dict[str, Any]:
     """Run the three stages on a copy of the replay's store; returns the measurement."""
     folder, work = Path(folder).resolve(), Path(work).resolve()
     if work.exists():
@@ -197,11 +197,13 @@ def main() -> None:
     parser.add_argument("replay", type=Path, help="the replay folder (layout above)")
     parser.add_argument("--work", type=Path, default=None, help="where to run (default: a temporary folder)")
     parser.add_argument("--search", action="store_true", help="also build the search index (slower)")
-    parser.add_argument("--accept", action="store_true", help="harvest new versions as accepted")
+    parser.add_argument("--pending", action="store_true",
+                        help="harvest new versions as pending (by default they are accepted: the collection "
+                             "taken over was reviewed, and its partner entries were published without review)")
     parser.add_argument("--details", action="store_true", help="list every disagreeing field")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        result = replay(args.replay, args.work or Path(tmp) / "work", search=args.search, accept=args.accept)
+        result = replay(args.replay, args.work or Path(tmp) / "work", search=args.search, accept=not args.pending)
     if not args.details:
         result["disagreements"] = result["disagreements"][:20]
     print(json.dumps(result, indent=1, ensure_ascii=False))

@@ -4,16 +4,26 @@ Status-level retries (429, 5xx, honouring a clamped `Retry-After`) are urllib3's
 failures while reading a body (connection dropped mid-body, truncated content) are retried
 here, because urllib3 has already handed the response over by then. Redirects are followed by
 hand so that every hop is checked against the same scheme and address policy.
+
+Hosts named inside RDFs may not be private or loopback addresses. An operator can name
+exceptions in the environment, both off by default (docs/security.md): `ZOO_MIRRORS`
+(`PUBLIC_URL=MIRROR_URL,...`: every URL under a public prefix is fetched from the mirror, whose
+host is trusted, while stores and published files keep the public URL) and `ZOO_TRUSTED_HOSTS`
+(`host[:port],...`: hosts that may resolve to private addresses, e.g. an on-premise mirror of
+Zenodo that stored URLs name directly).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import os
+import re
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urljoin, urlsplit
@@ -63,6 +73,66 @@ class HttpPolicy:
     def trusting(self, *urls: str) -> "HttpPolicy":
         hosts = {_host_port(u) for u in urls if u.startswith(("http://", "https://"))}
         return _replace(self, trusted_hosts=self.trusted_hosts | hosts)
+
+
+MIRRORS_VARIABLE = "ZOO_MIRRORS"
+TRUSTED_VARIABLE = "ZOO_TRUSTED_HOSTS"
+
+
+@dataclass(frozen=True)
+class OperatorHosts:
+    """What an operator configured in the environment: mirrors (public URL prefix -> mirror URL
+    prefix, longest first) and hosts that may resolve to private addresses. Both off by default."""
+
+    mirrors: tuple[tuple[str, str], ...] = ()
+    trusted: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, mirrors: str, trusted: str) -> "OperatorHosts":
+        pairs = []
+        for item in filter(None, re.split(r"[,\s]+", mirrors)):
+            public, sep, mirror = item.partition("=")
+            if not sep or not _is_http(public) or not _is_http(mirror):
+                raise BadInput(f"expected PUBLIC_URL=MIRROR_URL pairs of http(s) URLs, got {item!r}",
+                               source=MIRRORS_VARIABLE)
+            pairs.append((public.rstrip("/"), mirror.rstrip("/")))
+        hosts = set()
+        for item in filter(None, re.split(r"[,\s]+", trusted)):
+            if "/" in item or not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+", item):
+                raise BadInput(f"expected host or host:port names, got {item!r}", source=TRUSTED_VARIABLE)
+            hosts.add(item.lower())
+        hosts |= {_host_port(m) for _, m in pairs}  # a mirror the operator named is trusted
+        return cls(tuple(sorted(pairs, key=lambda p: -len(p[0]))), frozenset(hosts))
+
+    def map(self, url: str) -> str:
+        for public, mirror in self.mirrors:
+            if url == public or url.startswith(public + "/") or url.startswith(public + "?"):
+                return mirror + url[len(public):]
+        return url
+
+    def trusts(self, url: str) -> bool:
+        host_port = _host_port(url)
+        return host_port in self.trusted or host_port.rsplit(":", 1)[0] in self.trusted
+
+
+def operator_hosts() -> OperatorHosts:
+    """The environment's ZOO_MIRRORS and ZOO_TRUSTED_HOSTS (read on every call: cheap, and tests
+    and long-running processes see changes)."""
+    return _parsed(os.environ.get(MIRRORS_VARIABLE, ""), os.environ.get(TRUSTED_VARIABLE, ""))
+
+
+@lru_cache(maxsize=8)
+def _parsed(mirrors: str, trusted: str) -> OperatorHosts:
+    return OperatorHosts.parse(mirrors, trusted)
+
+
+def mirrored(url: str) -> str:
+    """`url` as it is fetched: on the operator's mirror when one covers it."""
+    return operator_hosts().map(url)
+
+
+def _is_http(value: str) -> bool:
+    return value.startswith(("http://", "https://")) and bool(urlsplit(value).hostname)
 
 
 def _replace(policy: HttpPolicy, **changes: Any) -> HttpPolicy:
@@ -128,7 +198,7 @@ def check_url(url: str, policy: HttpPolicy) -> None:
         raise HttpError(f"only http(s) URLs can be fetched, got scheme {parts.scheme!r}", source=url)
     if not parts.hostname:
         raise HttpError("URL has no host", source=url)
-    if policy.allow_private or _host_port(url) in policy.trusted_hosts:
+    if policy.allow_private or _host_port(url) in policy.trusted_hosts or operator_hosts().trusts(url):
         return
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
@@ -193,6 +263,7 @@ def _fetch_once(url: str, policy: HttpPolicy, limit: int, out: BinaryIO | None =
     session = _session(policy)
     current = url
     for _ in range(policy.max_redirects + 1):
+        current = mirrored(current)  # every hop: a mirror may redirect to another mirrored host
         check_url(current, policy)
         response = session.get(
             current,

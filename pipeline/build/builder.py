@@ -24,7 +24,7 @@ from pipeline import __version__, defaults
 from pipeline.base.http import HttpPolicy
 from pipeline.build import model_tests
 from pipeline.build.cache import JsonCache, content_key
-from pipeline.build.collection import BuiltVersion, link_resources, resource_summary, summary_fields
+from pipeline.build.collection import BuiltVersion, link_resources, resource_summary, summary_fields, tool_links
 from pipeline.build.files import json_bytes, read_json, write_if_changed
 from pipeline.build.model_tests import PendingTest
 from pipeline.build.partner_sources import load_partner_results
@@ -171,7 +171,8 @@ def run(config: BuildConfig) -> BuildSummary:
         return BuildSummary(tests_run=tests_run, problems=inputs.problems)
     published = {c.plan.name: _publish_safely(c, config, cache) for c in checked}
     built = {p.name: published[p.name] if p.reuse is None else Built(p.reuse.built, p.reuse) for p in inputs.plans}
-    _write_collection(config.site, inputs.resources, inputs.plans, built, inputs.partners)
+    counts = Store(config.store).download_counts()
+    _write_collection(config.site, inputs.resources, inputs.plans, built, inputs.partners, counts)
     manifest = {name: b.manifest for name, b in built.items()}
     removed = _remove_stale(config.site, _read_manifest(config.cache), manifest)
     write_if_changed(config.cache / "build-manifest.json", json_bytes(
@@ -202,7 +203,7 @@ def _plan_versions(config: BuildConfig, cache: JsonCache) -> _Inputs:
     for resource in resources:
         if resource.status != ACCEPTED:
             continue
-        versions = [v for v in resource.versions if v.status == ACCEPTED]
+        versions = resource.accepted_versions()
         accepted_ids = tuple(v.version_id for v in versions)
         for version in versions:
             pair = (resource.id, version.version_id)
@@ -350,6 +351,7 @@ def publish(checked: Checked, config: BuildConfig, cache: JsonCache) -> Built:
         created=version.created, doi=version.doi,
         status=summary.status.to_json(), compatibility=summary.compatibility(),
         covers=published.covers, package_path=published.package, weights_formats=sorted(weights),
+        loaded=checked.rdf is not None, tool_links=tool_links(plan.partner_tests),
     )
     outputs = [f"{folder}/test_summary.json", *published.covers, *published.previews, *published.files]
     if checked.rdf is not None:
@@ -370,11 +372,14 @@ def _model_results(cache: JsonCache, test_key: str | None) -> list[TestEntry]:
 
 # --- write --------------------------------------------------------------------------------------
 def _write_collection(site: Path, resources: list[Resource], plans: list[VersionPlan],
-                      built: dict[str, Built], partners: list[Partner]) -> None:
+                      built: dict[str, Built], partners: list[Partner], counts: Mapping[str, int]) -> None:
     by_resource: dict[str, list[BuiltVersion]] = {}
     for plan in plans:
-        by_resource.setdefault(plan.resource.id, []).append(built[plan.name].version)
-    entries = link_resources([resource_summary(r, by_resource[r.id]) for r in resources if by_resource.get(r.id)])
+        if built[plan.name].version.loaded:  # a version that cannot be loaded is never what consumers see
+            by_resource.setdefault(plan.resource.id, []).append(built[plan.name].version)
+    known = {r.id for r in resources if by_resource.get(r.id)}
+    entries = link_resources([resource_summary(r, by_resource[r.id], download_count=counts.get(r.id),
+                                               known_ids=known) for r in resources if by_resource.get(r.id)])
     document = CollectionDocument(
         tuple(entries), tuple({"id": p.id, **({"name": p.name} if p.name is not None else {})} for p in partners),
         generated_by=f"bioimage-zoo-pipeline {__version__}")

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 from pipeline.build.edam import edam_term, normalize_tag
 from pipeline.contracts.collection import RDF_SUMMARY_FIELDS, CollectionEntry, EdamTerm, VersionRow
-from pipeline.contracts.results import OverallStatus
+from pipeline.contracts.results import PASSED, OverallStatus, TestEntry, tool_state
+from pipeline.sources.zenodo import normalize_time
 from pipeline.store.model import Resource
 
 
@@ -28,36 +29,61 @@ class BuiltVersion:
     covers: list[str] = field(default_factory=list)  # site-relative thumbnails
     package_path: str | None = None  # site-relative zip
     weights_formats: list[str] = field(default_factory=list)
+    loaded: bool = True  # False: its RDF could not be loaded; published as failed, never as latest
+    tool_links: list[str] = field(default_factory=list)  # what partner reports say it should link
 
     def row(self) -> VersionRow:
         return VersionRow(self.resource_id, self.version_id, self.rdf_path, self.rdf_sha256, self.created, self.doi)
 
 
+# A resource without download statistics counts 1, as the legacy collection wrote it.
+UNKNOWN_DOWNLOADS = 1
+
+
 def summary_fields(rdf: dict[str, Any]) -> dict[str, Any]:
     """What a built version keeps of its published RDF for the collection entry."""
-    return {k: rdf[k] for k in (*RDF_SUMMARY_FIELDS, "type") if k in rdf}
+    return {k: rdf[k] for k in (*RDF_SUMMARY_FIELDS, "type", "download_url") if k in rdf}
 
 
-def resource_summary(resource: Resource, versions: list[BuiltVersion]) -> CollectionEntry:
+def tool_links(partner_tests: Mapping[str, Sequence[TestEntry]]) -> list[str]:
+    """Links partner reports ask for: those a passed report names, and `<tool>/<tool>` (the
+    tool's own entry) when all of a tool's tests of the version passed (the paper-era rule)."""
+    links: list[str] = []
+    for tool, tests in sorted(partner_tests.items()):
+        links += [link for test in tests if test.status == PASSED for link in test.links]
+        if tests and tool_state(tests) == PASSED:
+            links.append(f"{tool}/{tool}")
+    return list(dict.fromkeys(links))
+
+
+def resource_summary(resource: Resource, versions: list[BuiltVersion], *, download_count: int | None = None,
+                     known_ids: frozenset[str] | set[str] = frozenset()) -> CollectionEntry:
     """One collection entry: the latest accepted version's metadata plus zoo fields."""
     latest = versions[0]
+    rdf = {k: v for k, v in latest.rdf.items() if k not in ("type", "download_url")}
+    wanted = [link for link in latest.tool_links if link in known_ids and link != resource.id]
+    if wanted:
+        links = [x for x in rdf.get("links", []) if isinstance(x, str)] if isinstance(rdf.get("links"), list) else []
+        rdf["links"] = links + [link for link in wanted if link not in links]
+    own_download = latest.rdf.get("download_url")
     return CollectionEntry(
         id=resource.id,
         type=latest.rdf.get("type", resource.type),
-        rdf={k: v for k, v in latest.rdf.items() if k != "type"},
+        rdf=rdf,
         nickname=resource.nickname,
         nickname_icon=resource.nickname_icon,
         owners=tuple(resource.owners),
         concept_doi=resource.doi,
         doi=latest.doi,
-        created=versions[-1].created,
+        created=normalize_time(latest.created) or latest.created,
         latest_version=latest.version_id,
         versions=tuple(v.version_id for v in versions),
         rdf_source=latest.rdf_path,
         rdf_sha256=latest.rdf_sha256,
-        download_url=latest.package_path,
+        # the RDF's own download location where it names one (as the legacy collection), else our package
+        download_url=own_download if isinstance(own_download, str) and own_download else latest.package_path,
         covers=tuple(latest.covers),
-        download_count=0,  # a legacy field consumers read; the store keeps no download counts
+        download_count=UNKNOWN_DOWNLOADS if download_count is None else download_count,
         source_kind=resource.source,
         status=OverallStatus.from_json(latest.status),
         compatibility=latest.compatibility,

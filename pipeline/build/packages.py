@@ -19,6 +19,7 @@ from typing import Any
 from pipeline.build.files import write_if_changed
 from pipeline.errors import BadInput
 from pipeline.spec import LoadedRdf, yamlio
+from pipeline.spec.files import replace_reference
 from pipeline.spec.root import is_url
 
 MiB = 1024 * 1024
@@ -95,21 +96,3 @@ def _member_name(source: str, taken: dict[str, bytes]) -> str:
         name = f"{n}_{base}"
     return name
 
-
-def replace_reference(data: Any, loc: tuple[str | int, ...], source: str, value: str) -> bool:
-    """Point the reference to `source` at `loc` to `value`; keeps prefixes and suffixes such as
-    `conda:` or `:Callable` that share the string. False when `loc` no longer exists."""
-    parent = data
-    try:
-        for key in loc[:-1]:
-            parent = parent[key]
-        current = parent[loc[-1]]
-    except (KeyError, IndexError, TypeError):
-        return False  # an override replaced this field; its own value stands
-    if isinstance(current, dict):
-        current["source"] = value
-    elif isinstance(current, str):
-        parent[loc[-1]] = current.replace(source, value, 1) if current != source else value
-    else:
-        return False
-    return True

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from pipeline.base.http import HttpPolicy
-from pipeline.build import partner_summaries
+from pipeline.build import partner_reports, partner_summaries
 from pipeline.build.partner_summaries import PartnerResults
-from pipeline.contracts.partners import Partner, read_partners
+from pipeline.contracts.partners import Partner, ReportFolder, read_partners
 from pipeline.contracts.stage import Problem
 from pipeline.errors import BadInput
+from pipeline.sources.partners import clone
 
 
 def load_partner_results(folder: Path | None, policy: HttpPolicy | None
@@ -22,8 +24,29 @@ def load_partner_results(folder: Path | None, policy: HttpPolicy | None
         if partner.test_summaries is None:
             continue
         try:
-            results[partner.id] = partner_summaries.load(
-                partner.test_summaries, base=partner.file.parent, partner_id=partner.id, policy=policy)
+            results[partner.id], found = _load(partner, policy)
+            problems += found
         except BadInput as e:
             problems.append(Problem(f"partner {partner.id}", str(e)))
     return partners, results, problems
+
+
+def _load(partner: Partner, policy: HttpPolicy | None) -> tuple[PartnerResults, list[str]]:
+    """A partner's results from wherever it publishes them: one document, or a folder of report
+    files next to its registration or deployed in a git repository."""
+    where = partner.test_summaries
+    if isinstance(where, ReportFolder):
+        with tempfile.TemporaryDirectory(prefix="zoo-reports-") as tmp:
+            checkout = clone(where.git, where.branch, Path(tmp) / "checkout")
+            folder = (checkout / where.folder).resolve()
+            if not folder.is_relative_to(checkout.resolve()) or not folder.is_dir():
+                raise BadInput(f"no folder {where.folder!r} on branch {where.branch}", source=where.git)
+            return partner_reports.read_folder(folder, partner_id=partner.id)
+    assert isinstance(where, str)
+    base = partner.file.parent
+    local = (base / where).resolve()
+    if not where.startswith(("http://", "https://")) and local.is_dir():
+        if not local.is_relative_to(base.resolve()):
+            raise BadInput("test summaries path leaves the partner folder", source=where)
+        return partner_reports.read_folder(local, partner_id=partner.id)
+    return partner_summaries.load(where, base=base, partner_id=partner.id, policy=policy), []

@@ -10,19 +10,23 @@ from typing import Any, Sequence
 
 from pipeline.build.files import write_if_changed
 from pipeline.contracts.stage import Problem
-from pipeline.build.packages import replace_reference, write_package
-from pipeline.build.thumbnails import make_thumbnail, thumbnail_name
+from pipeline.build.packages import write_package
+from pipeline.build.svg_covers import is_svg, rasterise
+from pipeline.build.thumbnails import cover_file_name, make_thumbnail, thumbnail_name
 from pipeline.errors import BadInput
 from pipeline.build.previews import tensor_previews
 from pipeline.spec import LoadedRdf, yamlio
+from pipeline.spec.files import replace_reference
 from pipeline.spec.root import UrlRoot, is_url
+from pipeline.spec.upgrader import as_person
 from pipeline.store.model import Resource, Version
 
 MiB = 1024 * 1024
 # Files of local roots (the embedded examples) are copied next to the published RDF so its
 # relative paths keep working from the site; above this size only the package carries them.
 MAX_COPIED_FILE = 16 * MiB
-COVER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff")
+# SVG covers are drawn to PNG first (svg_covers): never served as they came.
+COVER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff", ".svg")
 # Copied files are served from the zoo's own origin, where an HTML, SVG or script file from a
 # stranger would be stored cross-site scripting; only inert kinds are copied (the package still
 # holds every file).
@@ -54,6 +58,9 @@ def published_rdf(data: dict[str, Any], resource: Resource, version: Version,
     """The effective RDF as published: `id` = `<rid>/<vid>`, zoo fields under config.bioimageio."""
     rdf = copy.deepcopy(data)
     rdf["id"] = f"{resource.id}/{version.version_id}"
+    for key in ("authors", "maintainers"):  # plain names, as format 0.2 allowed, written as {name}
+        if isinstance(rdf.get(key), list):
+            rdf[key] = [as_person(person) for person in rdf[key]]
     config = rdf.get("config") if isinstance(rdf.get("config"), dict) else {}
     zoo = config.get("bioimageio") if isinstance(config.get("bioimageio"), dict) else {}
     zoo.update({
@@ -62,9 +69,11 @@ def published_rdf(data: dict[str, Any], resource: Resource, version: Version,
         "nickname": resource.nickname,
         "nickname_icon": resource.nickname_icon,
         "concept_doi": resource.doi,
+        "owners": list(resource.owners) or None,
         "doi": version.doi,
         "created": version.created,
         "status": version.status,
+        "version_name": version.version_name or None,
         "version_ids": list(accepted_ids),
     })
     config["bioimageio"] = {k: v for k, v in zoo.items() if v is not None}
@@ -96,7 +105,10 @@ def publish_version(loaded: LoadedRdf, rdf: dict[str, Any], site: Path, folder: 
     _rebase_local_refs(rdf, loaded, refs)
     for index, cover in enumerate(_covers(loaded.data)):
         try:
-            thumb = make_thumbnail(loaded.root.read_bytes(cover, max_bytes=20 * MiB), source=cover)
+            image = loaded.root.read_bytes(cover, max_bytes=20 * MiB)
+            if is_svg(cover_file_name(cover), image):
+                image = rasterise(image, source=cover)
+            thumb = make_thumbnail(image, source=cover)
         except BadInput as e:
             out.problems.append(Problem(folder, str(e), ("covers", index)))
             continue
@@ -121,7 +133,7 @@ def _covers(data: dict[str, Any]) -> list[str]:
     sources = []
     for cover in covers if isinstance(covers, list) else []:
         source = cover.get("source") if isinstance(cover, dict) else cover
-        if isinstance(source, str) and source.lower().endswith(COVER_SUFFIXES):
+        if isinstance(source, str) and cover_file_name(source).lower().endswith(COVER_SUFFIXES):
             sources.append(source)
     return sources
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import warnings
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
@@ -42,9 +43,18 @@ def make_thumbnail(data: bytes, *, source: str) -> bytes:
     return out.getvalue()
 
 
+def cover_file_name(cover: str) -> str:
+    """The file name a cover path or URL names (Zenodo's `.../files/<name>/content` included)."""
+    path = urlsplit(cover).path if "://" in cover else cover.split("?", 1)[0]
+    parts = [unquote(p) for p in path.split("/") if p]
+    if len(parts) >= 3 and parts[-1] == "content" and parts[-3] == "files":
+        return parts[-2]
+    return parts[-1] if parts else ""
+
+
 def thumbnail_name(cover: str, data: bytes) -> str:
     """File name of a cover's thumbnail: its stem plus the encoding the thumbnail uses."""
-    stem = Path(cover.rsplit("/", 1)[-1]).stem or "cover"
+    stem = Path(cover_file_name(cover)).stem or "cover"
     suffix = "png" if data.startswith(PNG_SIGNATURE) else "jpg"
     return f"{stem}.thumbnail.{suffix}"
 

@@ -44,7 +44,7 @@ class CollectionEntry:
     owners: tuple[int | str, ...] = ()
     concept_doi: str | None = None
     doi: str | None = None
-    created: str = ""  # of its first accepted version
+    created: str = ""  # of its latest accepted version, as the legacy collection has it
     latest_version: str = ""
     versions: tuple[str, ...] = ()  # accepted, newest first
     rdf_source: str = ""  # site-relative rdf.yaml of the latest version

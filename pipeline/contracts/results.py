@@ -14,26 +14,28 @@ from typing import Any, Literal, Mapping, Sequence, get_args
 
 from pipeline.errors import BadInput, format_loc
 
-TestStatus = Literal["passed", "failed", "skipped"]
+TestStatus = Literal["passed", "failed", "skipped", "not-applicable"]
 PASSED: TestStatus = "passed"
 FAILED: TestStatus = "failed"
 SKIPPED: TestStatus = "skipped"
+NOT_APPLICABLE: TestStatus = "not-applicable"  # a partner's tool does not handle this kind of resource
 TEST_STATUSES: tuple[str, ...] = get_args(TestStatus)
 
 Overall = Literal["passed", "valid-format", "failed"]
 VALID_FORMAT: Overall = "valid-format"  # format valid, but no model test ran (none runnable, or not yet)
 OVERALLS: tuple[str, ...] = get_args(Overall)
 
-ToolState = Literal["passed", "failed", "skipped", "unknown"]  # one tool's verdict on one version
+ToolState = Literal["passed", "failed", "skipped", "not-applicable", "unknown"]  # one tool's verdict on one version
 UNKNOWN: ToolState = "unknown"
 TOOL_STATES: tuple[str, ...] = get_args(ToolState)
 
 OUR_TOOL = "pipeline"  # our section of every test summary; each partner tool has its own
 FORMAT_CHECK = "validate format"  # the name of our format-validation entry
 
-# Optional keys of an entry, in the order they are written.
+# Optional keys of an entry, in the order they are written. `details` (text or a nested
+# validation summary), `badge`, `links` and `score` are what partner tools report today.
 OPTIONAL = ("error", "traceback", "warnings", "seconds", "weights_format", "env", "env_key", "requirements",
-            "tool_version")
+            "tool_version", "details", "badge", "links", "score")
 # where and how long a model check ran, and the environment it asked for
 RUN_KEYS = frozenset({"seconds", "weights_format", "env", "env_key", "requirements"})
 _TEXT_KEYS = ("error", "traceback", "weights_format", "env_key", "tool_version")
@@ -54,6 +56,10 @@ class TestEntry:
     env_key: str | None = None  # the requirement set asked for, and its hash
     requirements: tuple[str, ...] | None = None
     tool_version: str | None = None
+    details: Any = None
+    badge: Mapping[str, str] | None = None
+    links: tuple[str, ...] = ()
+    score: float | None = None
     # Optional keys its author did not write: they stay out when the entry is written again,
     # so partners' entries and ours keep their published shape.
     omitted: frozenset[str] = frozenset()
@@ -63,7 +69,7 @@ class TestEntry:
         for key in OPTIONAL:
             if key not in self.omitted:
                 value = getattr(self, key)
-                data[key] = list(value) if key in ("warnings", "requirements") and value is not None else value
+                data[key] = list(value) if key in ("warnings", "requirements", "links") and value is not None else value
         return data
 
     @classmethod
@@ -96,11 +102,23 @@ class TestEntry:
             raise bad(f"expected a number or null, got {type(seconds).__name__}", "seconds")
         if data.get("env") is not None and not isinstance(data["env"], dict):
             raise bad(f"expected a mapping or null, got {type(data['env']).__name__}", "env")
+        badge = data.get("badge")
+        if badge is not None and not (isinstance(badge, dict) and all(isinstance(badge.get(k), str)
+                                                                   for k in ("icon", "label", "url"))):
+            raise bad("expected {icon, label, url} or null", "badge")
+        links = data.get("links", [])
+        if not isinstance(links, list) or not all(isinstance(x, str) for x in links):
+            raise bad("expected a list of resource ids", "links")
+        score = data.get("score")
+        if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))
+                                  or not 0 <= score <= 1):
+            raise bad("expected a number from 0 to 1 or null", "score")
         return cls(name=data["name"], status=data["status"], error=data.get("error"),
                    traceback=data.get("traceback"), warnings=tuple(warnings), seconds=seconds,
                    weights_format=data.get("weights_format"), env=data.get("env"), env_key=data.get("env_key"),
                    requirements=None if requirements is None else tuple(requirements),
-                   tool_version=data.get("tool_version"),
+                   tool_version=data.get("tool_version"), details=data.get("details"), badge=badge,
+                   links=tuple(links), score=score,
                    omitted=frozenset(k for k in OPTIONAL if k not in data))
 
     def ran_with(self, weights_format: str | None, env: Mapping[str, Any] | None) -> "TestEntry":
@@ -126,9 +144,12 @@ def issue_line(loc: Sequence[str | int], msg: str) -> str:
 
 
 def tool_state(tests: Sequence[TestEntry]) -> ToolState:
-    """A tool passes when all its non-skipped tests passed; skipped when it ran none."""
-    ran = [t for t in tests if t.status != SKIPPED]
+    """A tool passes when all the tests it ran passed; not-applicable when it says so of every
+    test; skipped when it ran none."""
+    ran = [t for t in tests if t.status not in (SKIPPED, NOT_APPLICABLE)]
     if not ran:
+        if any(t.status == NOT_APPLICABLE for t in tests):
+            return NOT_APPLICABLE
         return SKIPPED if tests else UNKNOWN
     return PASSED if all(t.status == PASSED for t in ran) else FAILED
 
@@ -160,7 +181,7 @@ class OverallStatus:
         """The status our own tests give a version."""
         fmt = [t for t in our_tests if t.name == FORMAT_CHECK]
         format_valid = bool(fmt) and all(t.status == PASSED for t in fmt)
-        model_tests = [t for t in our_tests if t.name != FORMAT_CHECK and t.status != SKIPPED]
+        model_tests = [t for t in our_tests if t.name != FORMAT_CHECK and t.status not in (SKIPPED, NOT_APPLICABLE)]
         runs = reproduces = None
         if is_model and model_tests:
             runs = any(t.status == PASSED for t in model_tests)

@@ -18,33 +18,40 @@ from pipeline.sources.checks import validation_errors
 from pipeline.base.http import HttpPolicy
 from pipeline.sources.partners import collection_location
 from pipeline.sources.summary import SourceSummary
-from pipeline.spec import LoadedRdf, load_rdf
+from pipeline.sources.imjoy import MAX_PLUGIN_BYTES, is_plugin, plugin_fields
+from pipeline.spec import LoadedRdf, UrlRoot, load_rdf, referenced_files
+from pipeline.spec.files import replace_reference
+from pipeline.spec.root import is_url
 from pipeline.store import Resource, Store, Version, yaml
 from pipeline.store.model import ACCEPTED, BLOCKED, DELETED, PENDING, data_digest
-from pipeline.store.nicknames import assign
 from pipeline.store.store import check_id
 
 Progress = Callable[[str], None]
 ENTRY_SOURCE_KEYS = ("rdf_source", "entry_source", "entry_sha256")
 
 
+LATEST = "latest"  # the version id of an entry that names no version of its own, as the paper-era zoo
+
+
 @dataclass
 class Entry:
-    """One resolved collection entry: final data, its own RDF location (if any) and that RDF's data."""
+    """One resolved collection entry: final data, its own RDF location (if any) and that RDF's
+    data, and the keys the collection entry itself wrote."""
 
     entry_id: str
     data: dict[str, Any] | None
     own_source: str | None = None
     own_data: dict[str, Any] | None = None
     error: str | None = None
+    keys: dict[str, Any] | None = None
 
 
 def harvest_partners(folder: Path, store: Store, taken: set[str], *, policy: HttpPolicy | None = None,
                      validate: bool = True, accept: bool = False,
                      progress: Progress | None = None) -> list[SourceSummary]:
     """One summary per registered partner (and one per unreadable registration)."""
-    if not Path(folder).is_dir():
-        return [SourceSummary("partners", error=f"{folder}: no such partners folder")]
+    if not Path(folder).exists():
+        return [SourceSummary("partners", error=f"{folder}: no such partners folder or file")]
     partners, problems = read_partners(Path(folder))
     summaries = [SourceSummary(f"partner:{Path(e.source or '').stem}", error=str(e)) for e in problems]
     for partner in partners:
@@ -81,6 +88,7 @@ def _harvest_partner(partner: Partner, collection: Collection, store: Store, tak
             check_id(rid)
             if entry.error or entry.data is None:
                 raise BadInput(entry.error or "entry could not be resolved")
+            entry.data = _as_published(partner, loaded, entry)
             _store_entry(partner, store, rid, entry, taken, summary, validate, accept)
         except BadInput as e:
             summary.failed.append((rid, str(e)))
@@ -102,12 +110,39 @@ def _partner_resources(store: Store, partner_id: str) -> list[Resource]:
     return found
 
 
+def _as_published(partner: Partner, loaded: LoadedRdf, entry: Entry) -> dict[str, Any]:
+    """An entry's data as the paper-era collection published it: an ImJoy plugin's fields under
+    the entry's own keys, bare links prefixed with the partner id, and, for an inline entry of a
+    remote collection, its relative file references made absolute (it is kept in the store, away
+    from the collection's folder)."""
+    data = dict(entry.data or {})
+    keys = entry.keys or {}
+    if is_plugin(data.get("source")):
+        # The plugin's fields go under those of whoever named it (the entry, or its own RDF).
+        above = keys if "source" in keys else {**(entry.own_data or {}), **keys}
+        text = loaded.root.read_bytes(str(data["source"]), max_bytes=MAX_PLUGIN_BYTES)
+        plugin = plugin_fields(text.decode("utf-8", "replace"), source=loaded.root.resolve(str(data["source"])))
+        data.update({k: v for k, v in plugin.items() if k not in above})
+    if isinstance(data.get("links"), list):
+        data["links"] = [f"{partner.id}/{x}" if isinstance(x, str) and "/" not in x else x for x in data["links"]]
+    if entry.own_source is None and isinstance(loaded.root, UrlRoot):
+        for ref in referenced_files(data):
+            if not is_url(ref.source):
+                try:
+                    replace_reference(data, ref.loc, ref.source, loaded.root.resolve(ref.source))
+                except BadInput:
+                    continue  # a reference out of the collection's folder is the validator's to report
+    return data
+
+
 def _store_entry(partner: Partner, store: Store, rid: str, entry: Entry, taken: set[str],
                  summary: SourceSummary, validate: bool, accept: bool) -> None:
     data = dict(entry.data or {})
     data["id"] = rid
     digest = data_digest(data)
-    version_id = str(data.get("version") or digest[:12])
+    # The entry's own version, never one inherited from the collection's fields.
+    own_version = {**(entry.own_data or {}), **(entry.keys or {})}.get("version")
+    version_id = str(own_version) if isinstance(own_version, (str, int, float)) and str(own_version) else LATEST
     resource = store.get(rid)
     old = resource.version(version_id) if resource else None
     if old is not None and old.rdf_sha256 == digest and old.status != DELETED:
@@ -132,8 +167,10 @@ def _store_entry(partner: Partner, store: Store, rid: str, entry: Entry, taken: 
         overrides=old.overrides if old else None,
     )
     if resource is None:
-        nickname, icon = assign(rid, taken)
-        taken.add(nickname)
+        # No invented nickname: only one the partner gives (the paper-era entries have none).
+        nickname, icon = _given_nickname(data, taken)
+        if nickname:
+            taken.add(nickname)
         resource = Resource(id=rid, type=str(data.get("type") or "generic"), source=f"partner:{partner.id}",
                             nickname=nickname, nickname_icon=icon)
         summary.new.append(rid)
@@ -148,6 +185,16 @@ def _store_entry(partner: Partner, store: Store, rid: str, entry: Entry, taken: 
     resource.versions.insert(0, version)
     resource.name = version.name or resource.name
     store.put(resource)
+
+
+def _given_nickname(data: dict[str, Any], taken: set[str]) -> tuple[str, str]:
+    """The nickname (and icon) an entry names in `config.bioimageio`, unless another resource holds it."""
+    config = data.get("config") if isinstance(data.get("config"), dict) else {}
+    zoo = config.get("bioimageio") if isinstance(config.get("bioimageio"), dict) else {}
+    nickname, icon = zoo.get("nickname"), zoo.get("nickname_icon")
+    if not isinstance(nickname, str) or not nickname or nickname in taken:
+        return "", ""
+    return nickname, icon if isinstance(icon, str) else ""
 
 
 def _mark_deleted(store: Store, resource: Resource, summary: SourceSummary) -> None:
@@ -185,7 +232,8 @@ def resolve_entries(loaded: LoadedRdf, policy: HttpPolicy | None) -> list[Entry]
     entries = []
     for resolved in resolve_collection(loaded, policy=policy):
         entry_id = resolved.id.removeprefix(f"{collection_id}/") if collection_id else resolved.id
-        entry = Entry(entry_id=entry_id, data=resolved.data, error=resolved.error)
+        entry = Entry(entry_id=entry_id, data=resolved.data, error=resolved.error,
+                      keys={k: v for k, v in raw_by_id.get(entry_id, {}).items() if k not in ENTRY_SOURCE_KEYS})
         own = next((raw_by_id.get(entry_id, {}).get(k) for k in ("rdf_source", "entry_source")
                     if raw_by_id.get(entry_id, {}).get(k)), None)
         if own and entry.error is None:

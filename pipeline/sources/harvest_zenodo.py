@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from dataclasses import replace
 from typing import Callable
 
 from pipeline.errors import BadInput
@@ -38,7 +39,18 @@ def harvest_zenodo(client: ZenodoClient, store: Store, taken: set[str], *, valid
             _harvest_resource(client, store, concept, groups[concept], taken, summary, validate, accept)
         except BadInput as e:
             summary.failed.append((concept, str(e)))
+    store.write_download_counts(download_counts(listing.records))
     return summary
+
+
+def download_counts(records: list[ZenodoRecord]) -> dict[str, int]:
+    """Downloads per concept: Zenodo counts all versions together, so the largest figure any of
+    its records shows (records listed at different moments may lag)."""
+    counts: dict[str, int] = {}
+    for record in records:
+        if record.downloads is not None:
+            counts[record.concept_doi] = max(counts.get(record.concept_doi, 0), record.downloads)
+    return counts
 
 
 def _harvest_resource(client: ZenodoClient, store: Store, concept: str, records: list[ZenodoRecord],
@@ -65,20 +77,32 @@ def _harvest_resource(client: ZenodoClient, store: Store, concept: str, records:
             taken.add(nickname)
             resource = Resource(id=concept, type=rdf_type, source="zenodo", doi=concept, owners=owners,
                                 nickname=nickname, nickname_icon=icon)
-        old = resource.version(version.version_id)
-        if old is None:
+        known = [v for v in resource.versions if v.version_id == version.version_id]
+        if not known:
             resource.versions.append(version)
             summary.new.append(item)
-        else:
-            version.overrides = old.overrides  # maintainers' edits survive re-harvest
-            version.status = BLOCKED if old.status == BLOCKED else version.status
-            resource.versions[resource.versions.index(old)] = version
+        for old in known:
+            resource.versions[resource.versions.index(old)] = _renewed(old, version)
+        if known:
             summary.updated.append(item)
         changed = True
     if changed and resource is not None:
         resource.versions.sort(key=lambda v: (v.created, _num(v.version_id)), reverse=True)
         resource.name = resource.versions[0].name or resource.name
         store.put(resource)
+
+
+def _renewed(old: Version, new: Version) -> Version:
+    """A known version after its record was read again: the maintainers' fields, overrides and
+    block survive. A version the store already had before this pipeline harvested it (no
+    recorded checksum, imported from an existing collection) keeps everything it says and its
+    status; only where to fetch the RDF and its checksums are filled in."""
+    adopted = old.rdf_checksum is None and old.rdf_sha256 in ("", new.rdf_sha256)
+    if adopted:
+        return replace(old, rdf_source=new.rdf_source, rdf_sha256=new.rdf_sha256, rdf_checksum=new.rdf_checksum,
+                       doi=old.doi or new.doi, created=old.created or new.created, name=old.name or new.name)
+    return replace(new, overrides=old.overrides, fields=old.fields,
+                   status=BLOCKED if old.status == BLOCKED else new.status)
 
 
 def _version(client: ZenodoClient, record: ZenodoRecord, resource: Resource | None, item: str,

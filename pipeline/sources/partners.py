@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pipeline.base.commands import run_git
+from pipeline.base.http import mirrored
 from pipeline.contracts.partners import Collection, Partner
 from pipeline.errors import BadInput, ExternalToolFailed
 
@@ -26,7 +27,7 @@ def collection_location(partner: Partner, collection: Collection, checkout_root:
     raw = github_raw_url(collection.git, collection.branch, collection.file)
     if raw:
         return raw
-    return str(_clone(collection, checkout_root / partner.id) / collection.file)
+    return str(clone(collection.git, collection.branch, checkout_root / partner.id) / collection.file)
 
 
 def github_raw_url(repository: str, branch: str, file: str) -> str | None:
@@ -38,13 +39,17 @@ def github_raw_url(repository: str, branch: str, file: str) -> str | None:
     return f"https://raw.githubusercontent.com/{segments[0]}/{segments[1]}/{branch}/{file.lstrip('/')}"
 
 
-def _clone(collection: Collection, dest: Path) -> Path:
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        run_git(["clone", "--quiet", "--depth", "1", "--branch", collection.branch, "--", str(collection.git),
-                 str(dest)], cwd=dest.parent)
-    except ExternalToolFailed as e:
-        raise BadInput(str(e), source=collection.git) from None
-    return dest
+def clone(repository: str, branch: str, dest: Path) -> Path:
+    """A fresh checkout of `branch` of `repository` at `dest` (through the operator's mirror, if
+    one covers it). Shallow where the server can; a plain static mirror (git's dumb HTTP) cannot."""
+    url = mirrored(repository)
+    for shallow in (["--depth", "1"], []):
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            run_git(["clone", "--quiet", *shallow, "--branch", branch, "--", url, str(dest)], cwd=dest.parent)
+            return dest
+        except ExternalToolFailed as e:
+            error = e
+    raise BadInput(str(error), source=repository) from None

@@ -41,6 +41,7 @@ class ZenodoRecord:
     keywords: tuple[str, ...]
     files: tuple[ZenodoFile, ...]
     owners: tuple[int | str, ...] = field(default=())
+    downloads: int | None = None  # Zenodo's `stats.unique_downloads` (all versions of the concept)
 
     @property
     def is_backup(self) -> bool:
@@ -172,7 +173,20 @@ def parse_record(raw: Any) -> ZenodoRecord:
         version=str(meta.get("version") or ""), keywords=tuple(str(k) for k in keywords),
         files=tuple(f for f in (_file(x) for x in files) if f is not None),
         owners=tuple(o["id"] for o in owners if isinstance(o, dict) and isinstance(o.get("id"), (int, str))),
+        downloads=_downloads(raw.get("stats")),
     )
+
+
+def _downloads(stats: Any) -> int | None:
+    """The download count a record's statistics give: unique downloads (the count the legacy
+    collection showed), else plain downloads; None when the record has no statistics."""
+    if not isinstance(stats, dict):
+        return None
+    for key in ("unique_downloads", "downloads"):
+        value = stats.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            return int(value)
+    return None
 
 
 def _file(raw: Any) -> ZenodoFile | None:

@@ -172,3 +172,22 @@ def _check_one(ref: FileRef, root: Root, tensors: dict[str, bytes]) -> list[Issu
         return [error(ref.sha256_loc or ref.loc, f"sha256 mismatch for {ref.source}: expected {ref.sha256}, "
                       f"got {actual}", "sha256")]
     return []
+
+
+def replace_reference(data: Any, loc: tuple[str | int, ...], source: str, value: str) -> bool:
+    """Point the reference to `source` at `loc` to `value`; keeps prefixes and suffixes such as
+    `conda:` or `:Callable` that share the string. False when `loc` no longer exists."""
+    parent = data
+    try:
+        for key in loc[:-1]:
+            parent = parent[key]
+        current = parent[loc[-1]]
+    except (KeyError, IndexError, TypeError):
+        return False  # an override replaced this field; its own value stands
+    if isinstance(current, dict):
+        current["source"] = value
+    elif isinstance(current, str):
+        parent[loc[-1]] = current.replace(source, value, 1) if current != source else value
+    else:
+        return False
+    return True

@@ -2,7 +2,9 @@
 
 The build validates, tests and publishes this document and a contribution PR shows its
 validation, so all of them see the same RDF. Each layer replaces whole fields, as collection
-overlays do (FORMAT.md §8).
+overlays do (FORMAT.md §8). From the bottom: the resource's own RDF fields (the base of every
+version), the source RDF, the partner collection's overlay, the version's own RDF fields and
+name (as the paper-era store wrote corrections), then the maintainers' overrides.
 """
 
 from __future__ import annotations
@@ -30,19 +32,21 @@ class EffectiveRdf:
 
 def layers(version: Version) -> list[dict[str, Any]]:
     """What a version lays over its source RDF, lowest first: the partner collection's fields,
-    then the maintainers' overrides. A new per-version field of resource.yaml goes here."""
-    return [version.partner_overlay or {}, version.overrides or {}]
+    the version's own fields (with its name), then the maintainers' overrides."""
+    own = {**({"name": version.name} if version.name else {}), **(version.fields or {})}
+    return [version.partner_overlay or {}, own, version.overrides or {}]
 
 
 def effective_rdf(loaded: LoadedRdf, resource: Resource, version: Version) -> EffectiveRdf:
-    """`loaded` (the version's source RDF) with the version's layers applied."""
+    """`loaded` (the version's source RDF) with the resource's base and the version's layers applied."""
     overlay, *maintained = layers(version)
-    data = {**loaded.data, **copy.deepcopy(overlay)}
+    source = {**loaded.data, **copy.deepcopy(overlay)}
     # A partner entry's published form is its RDF with the collection's fields, not a file.
-    source_sha256 = data_digest(data) if resource.source.startswith("partner:") else loaded.sha256
+    source_sha256 = data_digest(source) if resource.source.startswith("partner:") else loaded.sha256
+    data = {**copy.deepcopy(resource.fields or {}), **source}
     for layer in maintained:
         data.update(copy.deepcopy(layer))
-    sha256 = source_sha256 if not any(maintained) else data_digest(data)
+    sha256 = source_sha256 if data == source else data_digest(data)
     return EffectiveRdf(replace(loaded, data=data, sha256=sha256), source_sha256)
 
 

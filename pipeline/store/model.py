@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 from typing import Any, Final, Literal, get_args
 
 from pipeline.base.digest import json_digest
@@ -35,12 +38,46 @@ def data_digest(data: dict[str, Any]) -> str:
     return json_digest(data)
 
 
-RESOURCE_ID = re.compile(r"^[a-z0-9_\-.]+(/[a-z0-9_\-.]+)*$")
+# A resource id as the format allows it: older formats and partner collections carry capitals,
+# spaces and dots (`zero/Notebook_StarDist_2D_ZeroCostDL4Mic`, `zero/Notebook Preview`). Each
+# `/`-separated part becomes a folder, so a part may not be empty, `.`/`..`, hidden (a leading
+# `.`, where the store keeps its caches), padded with spaces, or hold a control character or `\`.
+_ID_PART = re.compile(r"^(?![.\s])[^/\\\x00-\x1f\x7f]{1,200}(?<!\s)$")
+MAX_ID_LENGTH = 512
+
+
+def valid_id(resource_id: str) -> bool:
+    """True for an id the store, the site's paths and links accept."""
+    return (isinstance(resource_id, str) and 0 < len(resource_id) <= MAX_ID_LENGTH
+            and all(_ID_PART.match(part) for part in resource_id.split("/")))
+
+
+# The keys a store entry keeps about a resource and a version. Every other key of a
+# resource.yaml is an RDF field (the format's field names): at resource level it is the base of
+# every version's RDF, at version level it updates that version's RDF (FORMAT.md §10).
+RESOURCE_KEYS = ("id", "type", "source", "status", "nickname", "nickname_icon", "owners", "doi", "name", "versions")
+VERSION_KEYS = ("version_id", "rdf_source", "rdf_sha256", "created", "status", "doi", "name", "version_name",
+                "overrides", "rdf_checksum", "partner_overlay")
+NOT_RDF_FIELDS = ("id", "rdf_source", "collection")  # replaced by the zoo or meaningless per version
+
+
+@lru_cache(maxsize=1)
+def rdf_field_names() -> frozenset[str]:
+    """Every top-level field of any RDF type and format version, from the format's schemas."""
+    names: set[str] = {"dependencies"}  # model 0.4.0 kept it at the top; the reference upgrades it
+    for path in resources.files("pipeline.spec").joinpath("schemas").iterdir():
+        if path.name.endswith(".json"):
+            schema = json.loads(path.read_text())
+            names |= set(schema.get("properties", {})) if isinstance(schema, dict) else set()
+    return frozenset(names - set(NOT_RDF_FIELDS))
 
 
 @dataclass
 class Version:
-    """One version of a resource; `overrides` are the maintainers' and survive re-harvest."""
+    """One version of a resource; `overrides` are the maintainers' and survive re-harvest.
+
+    `fields` are RDF fields written on the version itself (the paper-era form of a maintainer's
+    correction: `links`, `tags`, `training_data`, ...): they update this version's RDF."""
 
     version_id: str
     rdf_source: str
@@ -55,15 +92,21 @@ class Version:
     # downloads) and, for partner entries, the fields the partner collection lays over the RDF.
     rdf_checksum: str | None = None
     partner_overlay: dict[str, Any] | None = None
+    fields: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if v is not None}
+        data = {k: v for k, v in self.__dict__.items() if v is not None and k != "fields"}
+        data.update(self.fields or {})
         return data
 
 
 @dataclass
 class Resource:
-    """A resource (model, dataset, ...) with its versions, newest first."""
+    """A resource (model, dataset, ...) with its versions, newest first.
+
+    `source` says where it comes from (`zenodo`, `partner:<id>`, or `store` for one written by
+    hand); a file without it is inferred from its id. `fields` are RDF fields written at the
+    resource level: the base every version's RDF is laid over."""
 
     id: str
     type: str
@@ -75,9 +118,11 @@ class Resource:
     doi: str | None = None
     name: str = ""
     versions: list[Version] = field(default_factory=list)
+    fields: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if v is not None and k != "versions"}
+        data = {k: v for k, v in self.__dict__.items() if v is not None and k not in ("versions", "fields")}
+        data.update(self.fields or {})
         data["versions"] = [v.to_dict() for v in self.versions]
         return data
 
@@ -87,15 +132,30 @@ class Resource:
     def pending(self) -> list[Version]:
         return [v for v in self.versions if v.status == PENDING]
 
+    def accepted_versions(self) -> list[Version]:
+        """The accepted versions, newest first, each id once.
+
+        The paper-era store lists some ids twice (an old entry and a re-harvested one). A
+        maintainer's block on any of them is never undone by the other; of several accepted
+        ones the last listed is the one that store published (it was written last)."""
+        blocked = {v.version_id for v in self.versions if v.status == BLOCKED}
+        chosen: dict[str, Version] = {}
+        for version in self.versions:
+            if version.status == ACCEPTED and version.version_id not in blocked:
+                chosen[version.version_id] = version
+        order = list(dict.fromkeys(v.version_id for v in self.versions))
+        return [chosen[vid] for vid in order if vid in chosen]
+
     @classmethod
     def from_dict(cls, data: Any, *, source: str) -> "Resource":
         """Check the shape of a stored record, naming the field that is wrong."""
         if not isinstance(data, dict):
             raise BadInput(f"expected a mapping, got {type(data).__name__}", source=source)
-        _require(data, ("id", "type", "source", "versions"), source, ())
+        _require(data, ("id", "type", "versions"), source, ())
         rid = _str(data, "id", source, ())
-        if not RESOURCE_ID.match(rid):
-            raise BadInput(f"expected a resource id of [a-z0-9_-./], got {rid!r}", source=source, loc=("id",))
+        if not valid_id(rid):
+            raise BadInput(f"expected a resource id whose parts are folder names, got {rid!r}", source=source,
+                           loc=("id",))
         status = data.get("status", ACCEPTED)
         if status not in RESOURCE_STATUSES:
             raise BadInput(f"expected one of {', '.join(RESOURCE_STATUSES)}, got {status!r}",
@@ -106,13 +166,32 @@ class Resource:
         versions = data["versions"]
         if not isinstance(versions, list):
             raise BadInput(f"expected a list, got {type(versions).__name__}", source=source, loc=("versions",))
+        doi = data.get("doi")
+        if doi is not None and not isinstance(doi, str):
+            raise BadInput(f"expected a string, got {type(doi).__name__}", source=source, loc=("doi",))
+        parsed = [_version(v, source, i) for i, v in enumerate(versions)]
         return cls(
-            id=rid, type=_str(data, "type", source, ()), source=_str(data, "source", source, ()),
+            id=rid, type=_str(data, "type", source, ()), source=_str(data, "source", source, (), _inferred_source(rid, doi)),
             status=status, nickname=_str(data, "nickname", source, (), ""),
-            nickname_icon=_str(data, "nickname_icon", source, (), ""), owners=list(owners),
-            doi=data.get("doi"), name=_str(data, "name", source, (), ""),
-            versions=[_version(v, source, i) for i, v in enumerate(versions)],
+            nickname_icon=_str(data, "nickname_icon", source, (), ""), owners=list(owners), doi=doi,
+            name=_str(data, "name", source, (), "") or next((v.name for v in parsed if v.name), ""),
+            versions=parsed, fields=_rdf_fields(data, RESOURCE_KEYS, source, ()),
         )
+
+
+def _inferred_source(rid: str, doi: str | None) -> str:
+    """Where a resource without `source` comes from: a concept DOI is a Zenodo resource."""
+    return "zenodo" if doi or re.match(r"^10\.\d{4,}/", rid) else "store"
+
+
+def _rdf_fields(data: dict, known: tuple[str, ...], source: str, loc: tuple) -> dict[str, Any] | None:
+    """The keys beyond `known`, which must be RDF fields; an unknown key is an error, never dropped."""
+    extra = {k: v for k, v in data.items() if k not in known}
+    unknown = sorted(str(k) for k in extra if k not in rdf_field_names())
+    if unknown:
+        raise BadInput(f"unknown field(s) {', '.join(unknown)} (neither a store field nor an RDF field)",
+                       source=source, loc=loc)
+    return extra or None
 
 
 def _version(data: Any, source: str, index: int) -> Version:
@@ -133,6 +212,7 @@ def _version(data: Any, source: str, index: int) -> Version:
         status=status, doi=data.get("doi"), name=_str(data, "name", source, loc, ""),
         version_name=str(data.get("version_name") or ""), overrides=data.get("overrides"),
         rdf_checksum=data.get("rdf_checksum"), partner_overlay=data.get("partner_overlay"),
+        fields=_rdf_fields(data, VERSION_KEYS, source, loc),
     )
 
 

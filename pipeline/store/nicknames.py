@@ -8,7 +8,7 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Iterable
 
-from pipeline.store.model import Resource
+from pipeline.store.model import ACCEPTED, Resource
 
 MAX_DRAWS = 10_000
 
@@ -55,14 +55,20 @@ def assign(resource_id: str, taken: set[str]) -> tuple[str, str]:
 
 
 def duplicates(resources: Iterable[Resource]) -> dict[str, list[str]]:
-    """Nicknames used by more than one resource (blocked ones included), with their ids."""
+    """Nicknames used by more than one accepted resource, with their ids.
+
+    A blocked resource is never published, so its nickname clashes with nothing: the paper-era
+    store has accepted resources whose nickname a long-blocked one also holds. (New nicknames
+    are still drawn around blocked ones, so a resource unblocked later keeps its own.)"""
     users: dict[str, list[str]] = defaultdict(list)
     for resource in resources:
-        if resource.nickname:
+        if resource.nickname and resource.status == ACCEPTED:
             users[resource.nickname].append(resource.id)
     return {name: sorted(ids) for name, ids in sorted(users.items()) if len(ids) > 1}
 
 
 def missing(resources: Iterable[Resource]) -> list[str]:
-    """Ids of resources that have no nickname."""
-    return [r.id for r in resources if not r.nickname]
+    """Ids of accepted models contributed to the zoo itself that have no nickname (partner
+    entries and other resource types need none, as in the paper-era collection)."""
+    return [r.id for r in resources if not r.nickname and r.status == ACCEPTED and r.type == "model"
+            and not r.source.startswith("partner:")]

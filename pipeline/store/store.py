@@ -13,11 +13,14 @@ from filelock import FileLock
 from pipeline.base.atomic import replace_file
 from pipeline.errors import BadInput
 from pipeline.store import yaml
-from pipeline.store.model import RESOURCE_ID, Resource
+from pipeline.store.model import Resource, valid_id
 
 RESOURCE_FILE = "resource.yaml"
 STATE_DIR = ".state"  # caches keyed by content hashes or file stats; safe to delete
 INDEX_FILE = "index.json"
+# Download counts harvested from the sources' statistics, by resource id: they change every day,
+# so they live beside the resources rather than in them (a count is never a reason for a PR).
+DOWNLOADS_FILE = "download_counts.json"
 MAX_INDEX_BYTES = 512 * 1024 * 1024
 
 
@@ -38,7 +41,7 @@ class Store:
         return self._lock
 
     def path(self, resource_id: str) -> Path:
-        check_id(resource_id)
+        check_id(resource_id, source=str(self.root / resource_id))
         return self.root.joinpath(*resource_id.split("/"), RESOURCE_FILE)
 
     def ids(self) -> list[str]:
@@ -48,7 +51,8 @@ class Store:
         found = []
         for path in self.root.rglob(RESOURCE_FILE):
             rel = path.parent.relative_to(self.root).as_posix()
-            if not rel.startswith(STATE_DIR) and RESOURCE_ID.match(rel):
+            # An id the store cannot hold is still listed: reading it names the problem.
+            if rel != "." and not rel.startswith(STATE_DIR):
                 found.append(rel)
         return sorted(found)
 
@@ -106,6 +110,22 @@ class Store:
                 pass  # no or damaged cache: parse files as needed
         return self._index
 
+    def download_counts(self) -> dict[str, int]:
+        """Harvested download counts by resource id ({} when none were harvested)."""
+        try:
+            data = json.loads((self.root / DOWNLOADS_FILE).read_bytes())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {str(k): v for k, v in data.items() if isinstance(v, int) and not isinstance(v, bool) and v >= 0}
+
+    def write_download_counts(self, counts: dict[str, int]) -> bool:
+        """Merge `counts` into the stored ones (atomically; False when nothing changed)."""
+        merged = {**self.download_counts(), **counts}
+        return self.write_file(self.root / DOWNLOADS_FILE,
+                               (json.dumps(merged, indent=1, sort_keys=True) + "\n").encode())
+
     def read_state(self, name: str) -> Any:
         path = self.root / STATE_DIR / f"{name}.yaml"
         try:
@@ -128,10 +148,10 @@ class Store:
             return True
 
 
-def check_id(resource_id: str) -> None:
+def check_id(resource_id: str, *, source: str | None = None) -> None:
     """Refuse ids that are not valid or would leave the store folder."""
-    if not RESOURCE_ID.match(resource_id) or any(p in (".", "..") for p in resource_id.split("/")):
-        raise BadInput(f"invalid resource id {resource_id!r}")
+    if not valid_id(resource_id):
+        raise BadInput(f"invalid resource id {resource_id!r}", source=source)
 
 
 def _stamp(path: Path) -> list[int]:

@@ -649,6 +649,7 @@ def _write_partner_web(web: Path) -> None:
     _write(raw / "ilastik/bioimage-io-resources/main/datasets/dsb/rdf.yaml", DSB_RDF)
     _write(raw / "ilastik/bioimage-io-resources/main/datasets/dsb/dsb-cover0.png", PNG_COVER)
     _write(raw / "ilastik/bioimage-io-resources/main/dataset_src/plantseg_cover.jpg", _jpeg())
+    (web / "zenodo.org").mkdir(parents=True, exist_ok=True)  # where vanished bucket URLs answer 404
     _git_repository(web / "github.com/ilastik/bioimage-io-resources", "gh-pages",
                     {f"test_summaries/{p}": t for p, t in ILASTIK_REPORTS.items()})
 

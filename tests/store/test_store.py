@@ -40,7 +40,7 @@ def test_ids_skip_state_and_unknown_folders(tmp_path):
     assert Store(tmp_path / "missing").ids() == []
 
 
-@pytest.mark.parametrize("rid", ["../escape", "a//b", "Upper/case", "/abs", "a/./b", "a/b/"])
+@pytest.mark.parametrize("rid", ["../escape", "a//b", "/abs", "a/./b", "a/b/", "a/.hidden", " padded/x", "a\\b"])
 def test_ids_that_would_leave_the_store_are_refused(tmp_path, rid):
     with pytest.raises(BadInput, match="invalid resource id"):
         Store(tmp_path).path(rid)
