@@ -12,7 +12,7 @@ Shape (`pagefind/zoo-facets.json.gz`, gzip-compressed like Pagefind's own files,
 server sends it small), rows in the recommended order:
     {"format": 1, "ids": [result id, ...],
      "facets": [{"name", "label", "values": [[value, label], ...], "rows": [[value index, ...], ...]}],
-     "sorts": {"name": [position of each row, ...], "created": [...]}}
+     "sorts": {"name": [position of each row, ...], "created": [...], "downloads": [...]}}
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class SearchEntry:
 
     page: str  # site-relative path of the resource page
     facets: dict[str, dict[str, str]] = field(default_factory=dict)  # facet -> {value: label}
-    sort: dict[str, str] = field(default_factory=dict)  # "name" and "created" sort keys
+    sort: dict[str, str] = field(default_factory=dict)  # "name", "created" and "downloads" sort keys
 
 
 def page_ids(bundle: Path) -> dict[str, str]:
@@ -98,8 +98,9 @@ def table(entries: list[SearchEntry], ids: dict[str, str]) -> dict:
                        "rows": [[index[v] for v in column] for column in columns]})
     by_name = _positions(sort_order([e.sort.get("name", "") for e in rows]))
     newest = _positions(sort_order([e.sort.get("created", "") for e in rows], newest_first=True))
+    downloads = _positions(sort_order([e.sort.get("downloads", "") for e in rows], newest_first=True))
     return {"format": FORMAT, "ids": [ids[e.page] for e in rows], "facets": facets,
-            "sorts": {"name": by_name, "created": newest}}
+            "sorts": {"name": by_name, "created": newest, "downloads": downloads}}
 
 
 def write_table(bundle: Path, entries: list[SearchEntry]) -> None:

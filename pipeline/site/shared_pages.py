@@ -47,7 +47,8 @@ def render_shared(r: "Renderer", entries: list[CollectionEntry], cards: list[dic
 
 
 # (URL slug, sort key in the facet table and the `sort` URL parameter, label); "" is the default
-ORDERS = (("", "", "Recommended"), ("newest", "created", "Newest first"), ("name", "name", "Name A–Z"))
+ORDERS = (("", "", "Recommended"), ("newest", "created", "Newest first"), ("downloads", "downloads", "Most downloaded"),
+          ("name", "name", "Name A–Z"))
 
 
 def _browse_path(tab: str, page_no: int, order: str = "") -> str:
@@ -61,6 +62,7 @@ def _orderings(ordered: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]
     keys = [sort_keys(c) for c in ordered]
     return {"": ordered,
             "newest": [ordered[i] for i in sort_order([k["created"] for k in keys], newest_first=True)],
+            "downloads": [ordered[i] for i in sort_order([k["downloads"] for k in keys], newest_first=True)],
             "name": [ordered[i] for i in sort_order([k["name"] for k in keys])]}
 
 

@@ -7,13 +7,16 @@ import re
 from urllib.parse import quote, urlsplit
 
 SAFE_SCHEMES = ("http", "https", "mailto")
-_SEGMENT = re.compile(r"^[A-Za-z0-9._~@+=-]+$")
+# An id part is a folder name as it is (capitals, spaces, dots: `zero/Notebook Preview`), so its
+# page path is stable; hrefs percent-encode it (`href`, `render.urlpath`). Refused: what could
+# leave the site or hide a file (empty, `.`, `..`, a leading dot), control characters and `\`.
+_SEGMENT = re.compile(r"^(?![.\s])[^/\\\x00-\x1f\x7f?#%]{1,200}(?<!\s)$")
 
 
 def safe_id_path(resource_id: str) -> str | None:
     """The id as a relative folder path, or None when it could escape the site (`..`, `/x`)."""
     parts = str(resource_id).split("/")
-    if not parts or any(p in ("", ".", "..") or not _SEGMENT.match(p) for p in parts):
+    if not parts or any(not _SEGMENT.match(p) for p in parts):
         return None
     return "/".join(parts)
 

@@ -10,7 +10,7 @@ from typing import Any, Mapping, Sequence
 
 from pipeline.build.edam import edam_term, normalize_tag, slug
 from pipeline.contracts.collection import CollectionEntry, EdamTerm
-from pipeline.contracts.results import FAILED, OUR_TOOL, PASSED, SKIPPED, UNKNOWN, VALID_FORMAT
+from pipeline.contracts.results import FAILED, OUR_TOOL, PASSED, UNKNOWN, VALID_FORMAT
 from pipeline.site.urls import resource_page
 
 TYPE_LABELS = {"model": "Models", "dataset": "Datasets", "notebook": "Notebooks",
@@ -18,8 +18,7 @@ TYPE_LABELS = {"model": "Models", "dataset": "Datasets", "notebook": "Notebooks"
 STATUS_RANK = {PASSED: 0, VALID_FORMAT: 1, UNKNOWN: 2, FAILED: 3}
 MAX_CARD_DESCRIPTION = 200
 # how a test state reads on the site, where it is not its own name
-STATE_LABELS = {SKIPPED: "not applicable", "not-applicable": "not applicable",
-                VALID_FORMAT: "format valid, not run"}
+STATE_LABELS = {"not-applicable": "not applicable", VALID_FORMAT: "format valid, not run"}
 
 
 def text(value: Any, limit: int = 2000) -> str:
@@ -95,6 +94,9 @@ def card(entry: CollectionEntry, partners: dict[str, dict[str, Any]]) -> dict[st
         "status": overall(entry),
         "badges": [(tool, tool_label(tool, partners), state) for tool, state in sorted(compatibility(entry).items())],
         "created": text(entry.created, 40),
+        # Download statistics exist for Zenodo records; elsewhere the legacy count is a placeholder.
+        "downloads": f"{entry.download_count:,}" if entry.source_kind == "zenodo" else "",
+        "download_count": entry.download_count,
     }
 
 
@@ -131,6 +133,7 @@ def search_record(entry: CollectionEntry, partners: dict[str, dict[str, Any]]) -
             "type": c["type"], "license": c["license"], "doi": c["doi"], "cover": c["cover"] or "",
             "tags": "|".join(t for t, _ in c["tags"]), "status": c["status"],
             "badges": "|".join(f"{tool}~{label}~{state}" for tool, label, state in c["badges"]),
+            "downloads": c["downloads"],
         },
     }
 
@@ -155,5 +158,6 @@ def facet_record(entry: CollectionEntry, partners: dict[str, dict[str, Any]]) ->
 
 
 def sort_keys(c: dict[str, Any]) -> dict[str, str]:
-    """A card's keys for the "name" (A-Z) and "created" (newest first) sort orders."""
-    return {"name": c["name"].lower(), "created": c["created"]}
+    """A card's keys for the "name" (A-Z), "created" (newest first) and "downloads" (most
+    downloaded first) sort orders."""
+    return {"name": c["name"].lower(), "created": c["created"], "downloads": f"{c['download_count']:015d}"}

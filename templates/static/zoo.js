@@ -100,6 +100,8 @@
     node.querySelector(".f-type").textContent = meta.type || "";
     node.querySelector(".f-license").textContent = meta.license || "";
     node.querySelector(".f-doi").textContent = meta.doi || "";
+    if (meta.downloads) node.querySelector(".f-downloads").textContent = meta.downloads;
+    else for (const n of node.querySelectorAll(".f-downloads, .f-downloads-label")) n.remove();
     const badges = node.querySelector(".badges");
     for (const badge of (meta.badges || "").split("|").filter(Boolean)) {
       const [, label, state] = badge.split("~");

@@ -65,7 +65,8 @@ MODEL_RDFS: dict[int, dict[str, Any]] = {
               "authors": [{"name": "Constantin Pape"}], "tags": ["nuclei", "2d"]},
     7000102: {"name": "NucleiSegmentationBoundaryModel", "description": "a blocked revision"},
     7000302: {"name": "3D UNet - arabidopsis - ZeroCostDL4Mic", "description": "3D U-Net, ZeroCostDL4Mic",
-              "authors": [{"name": "DeepImageJ", "affiliation": "UC3M, EPFL"}], "tags": ["zerocostdl4mic"]},
+              "authors": [{"name": "DeepImageJ", "affiliation": "UC3M, EPFL"}], "tags": ["zerocostdl4mic"],
+              "maintainers": None},  # none of its own: the resource-level maintainers apply
     7000301: {"name": "3D UNet - arabidopsis - ZeroCostDL4Mic", "description": "first upload"},
     7000502: {"name": "HPA Nucleus Segmentation (DPNUnet)",
               "description": "Nuclei segmentation model for segmenting images from the Human Protein Atlas",
@@ -623,6 +624,7 @@ def _write_zenodo(folder: Path) -> None:
             rdf, files = DATASET_RDF, {"cover.png": PNG_COVER, "README.md": b"# HyLFM data\n"}
         else:
             rdf, files = {**model, **MODEL_RDFS[rid]}, dict(model_files)
+            rdf = {k: v for k, v in rdf.items() if v is not None}
         files = {**files, "rdf.yaml": yamlio.dumps(rdf).encode()}
         stamp = datetime.fromisoformat(created).astimezone(timezone.utc)
         record = record_json(rid, cid, stamp, files, title=str(rdf["name"]), version=str(rid % 100),
