@@ -375,8 +375,11 @@ def _write_collection(site: Path, resources: list[Resource], plans: list[Version
                       built: dict[str, Built], partners: list[Partner], counts: Mapping[str, int]) -> None:
     by_resource: dict[str, list[BuiltVersion]] = {}
     for plan in plans:
-        if built[plan.name].version.loaded:  # a version that cannot be loaded is never what consumers see
-            by_resource.setdefault(plan.resource.id, []).append(built[plan.name].version)
+        by_resource.setdefault(plan.resource.id, []).append(built[plan.name].version)
+    for rid, versions in by_resource.items():
+        # A version that cannot be loaded is never what consumers see while another can; a
+        # resource none of whose versions loads is still listed (as failed), never silently missing.
+        by_resource[rid] = [v for v in versions if v.loaded] or versions
     known = {r.id for r in resources if by_resource.get(r.id)}
     entries = link_resources([resource_summary(r, by_resource[r.id], download_count=counts.get(r.id),
                                                known_ids=known) for r in resources if by_resource.get(r.id)])

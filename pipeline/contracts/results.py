@@ -38,6 +38,7 @@ OPTIONAL = ("error", "traceback", "warnings", "seconds", "weights_format", "env"
             "tool_version", "details", "badge", "links", "score")
 # where and how long a model check ran, and the environment it asked for
 RUN_KEYS = frozenset({"seconds", "weights_format", "env", "env_key", "requirements"})
+REPORT_KEYS = frozenset({"details", "badge", "links", "score"})  # written only where a tool reports them
 _TEXT_KEYS = ("error", "traceback", "weights_format", "env_key", "tool_version")
 
 
@@ -67,8 +68,8 @@ class TestEntry:
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"name": self.name, "status": self.status}
         for key in OPTIONAL:
-            if key not in self.omitted:
-                value = getattr(self, key)
+            value = getattr(self, key)
+            if key not in self.omitted and not (key in REPORT_KEYS and value in (None, ())):
                 data[key] = list(value) if key in ("warnings", "requirements", "links") and value is not None else value
         return data
 
@@ -119,7 +120,7 @@ class TestEntry:
                    requirements=None if requirements is None else tuple(requirements),
                    tool_version=data.get("tool_version"), details=data.get("details"), badge=badge,
                    links=tuple(links), score=score,
-                   omitted=frozenset(k for k in OPTIONAL if k not in data))
+                   omitted=frozenset(k for k in OPTIONAL if k not in data and k not in REPORT_KEYS))
 
     def ran_with(self, weights_format: str | None, env: Mapping[str, Any] | None) -> "TestEntry":
         """This entry with the weights format and environment its check ran in."""

@@ -24,7 +24,7 @@ def _version(rid, vid, created, rdf=None):
     )
 
 
-def test_summary_takes_latest_version_and_first_creation():
+def test_summary_takes_latest_version_and_its_creation():
     resource = Resource(id="10.5281/zenodo.1", type="model", source="zenodo", nickname="affable-shark",
                         nickname_icon="🦈", doi="10.5281/zenodo.1")
     versions = [_version("10.5281/zenodo.1", "3", "2024-02-01T00:00:00Z"),
@@ -32,13 +32,28 @@ def test_summary_takes_latest_version_and_first_creation():
     summary = resource_summary(resource, versions).to_json()
     assert summary["versions"] == ["3", "2"]
     assert summary["latest_version"] == "3"
-    assert summary["created"] == "2023-01-01T00:00:00Z"
+    assert summary["created"] == "2024-02-01T00:00:00Z"  # when the latest version appeared, as the legacy collection
+    assert summary["download_count"] == 1  # no statistics harvested: the legacy placeholder
+    assert summary["download_url"] == "rdfs/10.5281/zenodo.1/3/package.zip"  # the RDF names none: our package
     assert summary["rdf_source"] == "rdfs/10.5281/zenodo.1/3/rdf.yaml"
     assert summary["nickname"] == "affable-shark"
     assert [t["id"] for t in summary["edam"]] == ["operation_3443"]
     for legacy in ("authors", "description", "license", "name", "tags", "type", "download_url", "covers"):
         assert legacy in summary
     assert "linked_from" not in summary and "badges" not in summary  # fields the RDF lacks stay out
+
+
+def test_the_rdf_download_url_partner_links_and_download_counts_are_published():
+    resource = Resource(id="10.5281/zenodo.1", type="dataset", source="zenodo")
+    rdf = {"type": "dataset", "name": "D", "download_url": "https://doi.org/10.5281/zenodo.9", "links": ["a/b"]}
+    version = _version("10.5281/zenodo.1", "3", "2022-06-15 22:06:22.658325", rdf)
+    version.tool_links = ["ilastik/ilastik", "careamics/careamics", "gone/gone"]
+    summary = resource_summary(resource, [version], download_count=53495,
+                               known_ids={"ilastik/ilastik", "careamics/careamics"}).to_json()
+    assert summary["download_url"] == "https://doi.org/10.5281/zenodo.9"
+    assert summary["links"] == ["a/b", "ilastik/ilastik", "careamics/careamics"]  # only links to published entries
+    assert summary["download_count"] == 53495
+    assert summary["created"] == "2022-06-15T22:06:22Z"  # the paper-era store's naive UTC, normalised
 
 
 def test_links_become_two_way_and_document_counts_types():

@@ -35,7 +35,7 @@ def test_parse_indexes_by_version_and_fills_tool_version():
     ("doc", "message"),
     [
         (_doc(results=[{"resource_id": "a", "version_id": "1", "tests": [{"name": "x", "status": "ok"}]}]),
-         "results[0].tests[0].status: 'ok' is not one of ['passed', 'failed', 'skipped']"),
+         "results[0].tests[0].status: 'ok' is not one of ['passed', 'failed', 'skipped', 'not-applicable']"),
         (_doc(extra=1), "(document): Additional properties are not allowed ('extra' was unexpected)"),
         (_doc(tool="deepimagej"), "summary is for tool 'deepimagej', expected 'ilastik'"),
         ([], "(document): [] is not of type 'object'"),

@@ -41,9 +41,11 @@ def _res(rid, nickname, status="accepted"):
     return Resource(id=rid, type="model", source="zenodo", nickname=nickname, status=status, versions=[])
 
 
-def test_duplicates_include_blocked_resources():
-    found = duplicates([_res("a", "calm-cat"), _res("b", "calm-cat", "blocked"), _res("c", "bold-bat")])
-    assert found == {"calm-cat": ["a", "b"]}
+def test_duplicates_are_among_accepted_resources_only():
+    # the paper-era store has accepted resources whose nickname a long-blocked one holds too
+    found = duplicates([_res("a", "calm-cat"), _res("b", "calm-cat", "blocked"), _res("c", "bold-bat"),
+                        _res("d", "bold-bat")])
+    assert found == {"bold-bat": ["c", "d"]}
 
 
 def test_check_nicknames_command(tmp_path, capsys):
@@ -52,10 +54,13 @@ def test_check_nicknames_command(tmp_path, capsys):
     store.put(_res("c", "bold-bat"))
     assert main(["check-nicknames", "--store", str(tmp_path)]) == 0
     store.put(_res("b", "calm-cat", "blocked"))
+    assert main(["check-nicknames", "--store", str(tmp_path)]) == 0
+    store.put(_res("e", "calm-cat"))
     store.put(_res("d", ""))
+    store.put(Resource(id="lab/x", type="model", source="partner:lab", versions=[]))  # partners need none
     assert main(["check-nicknames", "--store", str(tmp_path)]) == 1
     out = capsys.readouterr().out
-    assert "duplicate nickname 'calm-cat': a, b" in out and "no nickname: d" in out
+    assert "duplicate nickname 'calm-cat': a, e" in out and "no nickname: d" in out and "lab/x" not in out
 
 
 def test_harvest_never_reuses_a_blocked_resources_nickname(tmp_path):
