@@ -70,7 +70,7 @@ def test_the_status_facet_reads_like_the_pages():
     from pipeline.site.views import facet_record, state_label
 
     assert [state_label(s) for s in ("passed", "skipped", "not-applicable", "valid-format")] == \
-        ["passed", "not applicable", "not applicable", "format valid, not run"]
+        ["passed", "skipped", "not applicable", "format valid, not run"]  # not-applicable is its own state
     entry = CollectionEntry.from_json({"id": "10.5281/zenodo.1", "type": "model", "name": "m",
                                        "status": {"format_valid": True, "overall": "valid-format"}})
     assert facet_record(entry, {})["facets"]["status"] == {"valid-format": "format valid, not run"}

@@ -34,7 +34,10 @@ def test_safe_url(value, expected):
 @pytest.mark.parametrize("rid, expected", [
     ("10.5281/zenodo.1234567", "10.5281/zenodo.1234567"),
     ("ilastik/some-model", "ilastik/some-model"),
-    ("../escape", None), ("a//b", None), ("/abs", None), ("a/./b", None), ("a b", None), ("", None),
+    # ids as the format allows them in older formats: capitals, spaces and dots stay as they are
+    ("zero/Notebook Preview", "zero/Notebook Preview"), ("zero/Notebook_v1.2.X", "zero/Notebook_v1.2.X"),
+    ("../escape", None), ("a//b", None), ("/abs", None), ("a/./b", None), ("a/.hidden", None), (" a", None),
+    ("a\\b", None), ("a?b", None), ("", None),
 ])
 def test_safe_id_path(rid, expected):
     assert safe_id_path(rid) == expected
