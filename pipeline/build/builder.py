@@ -169,12 +169,13 @@ def run(config: BuildConfig) -> BuildSummary:
     tests_run = _test(checked, config, cache) if config.run_tests else 0
     if config.shard is not None:  # a shard only fills the test cache; the full build publishes
         return BuildSummary(tests_run=tests_run, problems=inputs.problems)
-    published = {c.plan.name: _publish_safely(c, config, cache) for c in checked}
+    previous = _read_manifest(config.cache)
+    published = {c.plan.name: _last_good(c, previous, config) or _publish_safely(c, config, cache) for c in checked}
     built = {p.name: published[p.name] if p.reuse is None else Built(p.reuse.built, p.reuse) for p in inputs.plans}
     counts = Store(config.store).download_counts()
     _write_collection(config.site, inputs.resources, inputs.plans, built, inputs.partners, counts)
     manifest = {name: b.manifest for name, b in built.items()}
-    removed = _remove_stale(config.site, _read_manifest(config.cache), manifest)
+    removed = _remove_stale(config.site, previous, manifest)
     write_if_changed(config.cache / "build-manifest.json", json_bytes(
         {"version": MANIFEST_VERSION, "versions": {n: e.to_json() for n, e in manifest.items()}}, compact=True))
     return BuildSummary(
@@ -314,6 +315,22 @@ def _test(checked: list[Checked], config: BuildConfig, cache: JsonCache) -> int:
 
 
 # --- publish ------------------------------------------------------------------------------------
+def _last_good(checked: Checked, previous: dict[str, Any], config: BuildConfig) -> Built | None:
+    """When a version that was published before cannot be loaded now (its upstream vanished),
+    what it published last time stays, reported: consumers keep the last good version."""
+    if checked.rdf is not None:
+        return None
+    entry = ManifestEntry.from_json(previous.get(checked.plan.name)) if isinstance(
+        previous.get(checked.plan.name), dict) else None
+    site = str(config.site)
+    if entry is None or not entry.built.loaded or not all(os.path.isfile(os.path.join(site, p))
+                                                          for p in entry.outputs):
+        return None
+    kept = ManifestEntry(checked.plan.key, entry.test_key, entry.test_cached, entry.outputs, entry.built)
+    return Built(entry.built, kept, (Problem(checked.plan.name, f"{checked.load_error}; its last good build "
+                                                                "stays published"),))
+
+
 def _publish_safely(checked: Checked, config: BuildConfig, cache: JsonCache) -> Built:
     """Publish one version; an unexpected failure publishes it as failed instead of stopping."""
     try:

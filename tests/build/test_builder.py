@@ -105,14 +105,14 @@ def test_blocking_a_resource_removes_it(built):
     assert ids == ["10.5281/zenodo.100"]
 
 
-def test_vanished_rdf_is_reported_and_shown_failed(built):
+def test_an_rdf_that_never_loaded_is_reported_and_shown_failed(built):
     store, _ = built
-    (store.records / "dataset" / "rdf.yaml").unlink()
-    assert builder.run(_options(store)).problems == []  # a no-op build does not fetch sources
+    store.add("10.5281/zenodo.300", store.records / "never" / "rdf.yaml", type="dataset", versions=["301"])
+    assert builder.run(_options(store)).problems != []
     summary = builder.run(_options(store, recheck=True))
-    assert any("10.5281/zenodo.200/201" in p and "could not be loaded" in p for p in _lines(summary.problems))
-    entry = json.loads((store.root / "site/collection.json").read_text())["collection"][1]
-    assert entry["id"] == "10.5281/zenodo.200"  # never silently missing
+    assert any("10.5281/zenodo.300/301" in p and "could not be loaded" in p for p in _lines(summary.problems))
+    entry = json.loads((store.root / "site/collection.json").read_text())["collection"][2]
+    assert entry["id"] == "10.5281/zenodo.300"  # never silently missing
     assert entry["status"]["overall"] == "failed"
 
 
@@ -204,3 +204,15 @@ def test_damaged_manifest_is_a_cache_miss(built):
     manifest.write_text(json.dumps(data))
     summary = builder.run(_options(store))
     assert (summary.rebuilt, summary.problems) == (3, [])
+
+
+def test_a_version_whose_upstream_vanishes_keeps_its_last_good_build(built):
+    store, _ = built
+    before = json.loads((store.root / "site/collection.json").read_text())["collection"]
+    (store.records / "dataset" / "rdf.yaml").unlink()
+    assert builder.run(_options(store)).problems == []  # a no-op build does not fetch sources
+    summary = builder.run(_options(store, recheck=True))
+    assert any("10.5281/zenodo.200/201" in p and "last good build stays" in p for p in _lines(summary.problems))
+    after = json.loads((store.root / "site/collection.json").read_text())["collection"]
+    assert after == before  # nothing blanked: consumers see what they saw
+    assert (store.root / "site/rdfs/10.5281/zenodo.200/201/rdf.yaml").is_file()
