@@ -17,8 +17,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--zenodo", default=None, metavar="URL_OR_DIR",
                         help=f"Zenodo API base URL or a record-set folder (default {defaults.ZENODO}); "
                              "'none' skips Zenodo")
-    parser.add_argument("--partners", default=None, metavar="DIR",
-                        help=f"folder of partner registrations (default {defaults.PARTNERS}/); 'none' skips partners")
+    parser.add_argument("--partners", default=None, metavar="DIR_OR_FILE",
+                        help=f"folder of partner registrations, or one partner-list file such as the paper-era "
+                             f"collection_rdf_template.yaml (default {defaults.PARTNERS}/); 'none' skips partners")
     store_option(parser)
     parser.add_argument("--page-size", type=int, default=None, metavar="N", help="records per search page")
     parser.add_argument("--no-validate", action="store_true", help="skip format validation of harvested RDFs")

@@ -32,8 +32,8 @@ def site_option(parser: argparse.ArgumentParser, what: str = "output folder") ->
 
 
 def partners_option(parser: argparse.ArgumentParser, what: str = "partner registrations") -> None:
-    parser.add_argument("--partners", type=Path, default=None, metavar="DIR",
-                        help=f"{what} (default {defaults.PARTNERS}/)")
+    parser.add_argument("--partners", type=Path, default=None, metavar="DIR_OR_FILE",
+                        help=f"{what}: a folder, or one partner-list file (default {defaults.PARTNERS}/)")
 
 
 def cache_option(parser: argparse.ArgumentParser) -> None:
