@@ -96,25 +96,31 @@ class Partner:
         def bad(msg: str, *loc: str) -> BadInput:
             return BadInput(msg, source=source, loc=loc)
 
-        if not isinstance(data, dict):
-            raise bad("expected a mapping")
-        unknown = sorted(set(map(str, data)) - KEYS)
-        if unknown:
-            raise bad(f"unknown field(s) {', '.join(unknown)}")
-        pid = data.get("id")
-        if not isinstance(pid, str) or not PARTNER_ID.match(pid):
-            raise bad(f"expected an id of [a-z0-9_-] (at most 64), got {pid!r}", "id")
+        pid = _identity(data, KEYS, bad)
         if pid != file.stem:
             raise bad(f"id {pid!r} does not match the file name {file.name}", "id")
-        for key in ("name", "description", "url", "logo"):
-            if data.get(key) is not None and not isinstance(data[key], str):
-                raise bad(f"expected a string, got {type(data[key]).__name__}", key)
         collection = _collection(data.get("collection"), bad)
         summaries = _summaries(data.get("test_summaries"), bad)
         if collection is None and summaries is None:
             raise bad("expected a collection, test_summaries or both")
         return cls(id=pid, file=file, name=data.get("name"), description=data.get("description"),
                    url=data.get("url"), logo=data.get("logo"), collection=collection, test_summaries=summaries)
+
+
+def _identity(data: Any, keys: set[str], bad: Any) -> str:
+    """The checks both forms share: a mapping of known fields, a valid id, text descriptions."""
+    if not isinstance(data, dict):
+        raise bad("expected a mapping")
+    unknown = sorted(set(map(str, data)) - keys)
+    if unknown:
+        raise bad(f"unknown field(s) {', '.join(unknown)}")
+    pid = data.get("id")
+    if not isinstance(pid, str) or not PARTNER_ID.match(pid):
+        raise bad(f"expected an id of [a-z0-9_-] (at most 64), got {pid!r}", "id")
+    for key in ("name", "description", "url", "logo"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise bad(f"expected a string, got {type(data[key]).__name__}", key)
+    return pid
 
 
 def _collection(where: Any, bad: Any) -> Collection | None:
@@ -178,22 +184,12 @@ def _listed(entry: Any, file: Path, loc: tuple[str | int, ...]) -> Partner:
     def bad(msg: str, *key: str) -> BadInput:
         return BadInput(msg, source=str(file), loc=(*loc, *key))
 
-    if not isinstance(entry, dict):
-        raise bad("expected a mapping")
-    unknown = sorted(set(map(str, entry)) - LISTED_KEYS)
-    if unknown:
-        raise bad(f"unknown field(s) {', '.join(unknown)}")
-    pid = entry.get("id")
-    if not isinstance(pid, str) or not PARTNER_ID.match(pid):
-        raise bad(f"expected an id of [a-z0-9_-] (at most 64), got {pid!r}", "id")
+    pid = _identity(entry, LISTED_KEYS, bad)
     for key in ("repository", "branch", "collection_file_name"):
         if key not in entry:
             raise bad(f"required field {key!r} is missing")
         if not isinstance(entry[key], str) or not entry[key]:
             raise bad(f"expected a non-empty string, got {entry[key]!r}", key)
-    for key in ("name", "description", "url", "logo"):
-        if entry.get(key) is not None and not isinstance(entry[key], str):
-            raise bad(f"expected a string, got {type(entry[key]).__name__}", key)
     reports = entry.get("test_summaries")
     folder = None
     if reports is not None:
