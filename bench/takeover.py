@@ -134,13 +134,14 @@ def compare(expected: dict[str, Any], actual: dict[str, Any]) -> dict[str, Any]:
     ours = {e.get("id"): e for e in actual.get("collection", []) if isinstance(e, dict)}
     theirs = [e for e in expected.get("collection", []) if isinstance(e, dict)]
     published = [e for e in theirs if e.get("id") in ours]
-    compared = agreeing = 0
+    compared = agreeing = exact = 0
     by_field: dict[str, int] = {}
     disagreements = []
     for entry in published:
         mine = ours[entry["id"]]
         for key, value in entry.items():
             compared += 1
+            exact += json.dumps(value, sort_keys=True) == json.dumps(mine.get(key), sort_keys=True)
             if same(key, value, mine.get(key)):
                 agreeing += 1
             else:
@@ -151,6 +152,8 @@ def compare(expected: dict[str, Any], actual: dict[str, Any]) -> dict[str, Any]:
         "missing": sorted(e.get("id") for e in theirs if e.get("id") not in ours),
         "fields_compared": compared, "fields_agreeing": agreeing,
         "field_agreement": round(100.0 * agreeing / compared, 1) if compared else 0.0,
+        # the same without the three normalisations below: plain JSON equality of every field
+        "field_agreement_exact": round(100.0 * exact / compared, 1) if compared else 0.0,
         "disagreeing_fields": dict(sorted(by_field.items(), key=lambda kv: -kv[1])),
         "disagreements": disagreements,
     }

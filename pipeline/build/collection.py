@@ -9,7 +9,6 @@ from typing import Any, Mapping, Sequence
 from pipeline.build.edam import edam_term, normalize_tag
 from pipeline.contracts.collection import RDF_SUMMARY_FIELDS, CollectionEntry, EdamTerm, VersionRow
 from pipeline.contracts.results import PASSED, OverallStatus, TestEntry, tool_state
-from pipeline.sources.zenodo import normalize_time
 from pipeline.store.model import Resource
 
 
@@ -75,7 +74,7 @@ def resource_summary(resource: Resource, versions: list[BuiltVersion], *, downlo
         owners=tuple(resource.owners),
         concept_doi=resource.doi,
         doi=latest.doi,
-        created=normalize_time(latest.created) or latest.created,
+        created=latest.created,  # as the store has it: an imported store keeps its own notation
         latest_version=latest.version_id,
         versions=tuple(v.version_id for v in versions),
         rdf_source=latest.rdf_path,
