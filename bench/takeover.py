@@ -13,7 +13,7 @@ REPLAY is a folder laid out as the collection being taken over publishes it:
 
 Everything is served from loopback: `web/` by one static server, `zenodo/` by the project's Zenodo
 server, and the run is pointed at them with `ZOO_MIRRORS` (documented in docs/security.md), so
-the stored URLs stay the public ones. `tests/migration/real_zoo.py OUT` writes such a folder.
+the stored URLs stay the public ones. `tests/testkit/real_zoo.py OUT` writes such a folder.
 
 Prints one JSON object: entries expected and published, fields compared and agreeing (over the
 published entries, the fields the expected entries have), the disagreeing fields by name, each
@@ -37,7 +37,7 @@ import tempfile
 import threading
 import time
 from datetime import datetime, timezone
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -45,6 +45,7 @@ from urllib.parse import unquote, urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pipeline.base.httpd import QuietServer  # noqa: E402
 from pipeline.sources.zenodo_server import ZenodoServer  # noqa: E402
 
 PUBLIC_ZENODO = "https://zenodo.org/api"
@@ -59,8 +60,7 @@ class StaticServer:
     """`web/<host>/<path>` on 127.0.0.1, so `https://<host>/<path>` can be mirrored to it."""
 
     def __init__(self, folder: Path):
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
-        self.httpd.daemon_threads = True
+        self.httpd = QuietServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
     def __enter__(self) -> "StaticServer":

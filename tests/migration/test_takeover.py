@@ -1,6 +1,6 @@
 """Taking over the paper-era collection: its store, partner list and partner reports, as published.
 
-The replay (`real_zoo.py`) is harvested, built and rendered by the real commands, served from
+The replay (`testkit/real_zoo.py`) is harvested, built and rendered by the real commands, served from
 loopback through `ZOO_MIRRORS`, and its collection.json is compared field by field with what the
 paper-era pipeline published for the same input (`real_zoo.EXPECTED`).
 """
@@ -16,15 +16,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from testkit import real_zoo
 
 from pipeline.errors import BadInput
 from pipeline.store import Store
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-sys.path.insert(0, str(HERE))
-
-import real_zoo  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _harness():

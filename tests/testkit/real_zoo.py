@@ -39,7 +39,7 @@ from typing import Any
 from pipeline.sources.recordset import record_json, write_record_set
 from pipeline.spec import yamlio
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 MODEL = ROOT / "examples" / "models" / "nuclei-boundary-2d"
 SITE = "https://bioimage-io.github.io/collection-bioimage-io"  # where the paper-era collection lived
 ZENODO = "https://zenodo.org/api"
