@@ -171,7 +171,8 @@ class Resource:
             raise BadInput(f"expected a string, got {type(doi).__name__}", source=source, loc=("doi",))
         parsed = [_version(v, source, i) for i, v in enumerate(versions)]
         return cls(
-            id=rid, type=_str(data, "type", source, ()), source=_str(data, "source", source, (), _inferred_source(rid, doi)),
+            id=rid, type=_str(data, "type", source, ()),
+            source=_str(data, "source", source, (), _inferred_source(rid, doi)),
             status=status, nickname=_str(data, "nickname", source, (), ""),
             nickname_icon=_str(data, "nickname_icon", source, (), ""), owners=list(owners), doi=doi,
             name=_str(data, "name", source, (), "") or next((v.name for v in parsed if v.name), ""),

@@ -55,7 +55,8 @@ def test_an_entry_keeps_the_keys_its_author_wrote():
 @pytest.mark.parametrize(("data", "message"), [
     ("passed", "x.json: tests.pipeline[0]: expected a test entry (a mapping), got str"),
     ({"name": "", "status": "passed"}, "x.json: tests.pipeline[0].name: expected a non-empty string"),
-    ({"name": "a", "status": "ok"}, "tests.pipeline[0].status: expected one of passed, failed, skipped, not-applicable, got 'ok'"),
+    ({"name": "a", "status": "ok"},
+     "tests.pipeline[0].status: expected one of passed, failed, skipped, not-applicable, got 'ok'"),
     ({"name": "a", "status": "passed", "warnings": "w"}, "tests.pipeline[0].warnings: expected a list of strings"),
     ({"name": "a", "status": "passed", "seconds": True}, "tests.pipeline[0].seconds: expected a number or null"),
     ({"name": "a", "status": "passed", "ran": True}, "tests.pipeline[0]: unknown field(s) ran"),

@@ -552,7 +552,7 @@ EXPECTED: list[dict[str, Any]] = [
      "description": "Exporting BioImage.IO model packages from the model description file",
      "icon": "https://raw.githubusercontent.com/imjoy-team/bioimage-io-models/master/asset/download-icon.png",
      "tags": ["bioengine"], "badges": [], "covers": [],
-     "source": "https://raw.githubusercontent.com/imjoy-team/bioimage-io-models/master/src/bioimageio-packager.imjoy.html",
+     "source": f"{RAW}/imjoy-team/bioimage-io-models/master/src/bioimageio-packager.imjoy.html",
      "download_count": 1, "rdf_source": _rdfs("imjoy/BioImageIO-Packager", "latest"), "versions": ["latest"]},
     {"id": "imjoy/vizarr", "type": "application", "name": "vizarr",
      "description": "A minimal, purely client-side program for viewing Zarr-based images",
@@ -588,7 +588,8 @@ EXPECTED: list[dict[str, Any]] = [
      "covers": [f"{SITE}/rdfs/ilastik/plantseg_ovules/latest/plantseg_cover.jpg"],
      "download_count": 1, "rdf_source": _rdfs("ilastik/plantseg_ovules", "latest"), "versions": ["latest"]},
     # our own registration form; the partner names its own version
-    {"id": "careamics/careamics", "type": "application", "name": "CAREamics", "description": "Self-supervised denoising",
+    {"id": "careamics/careamics", "type": "application", "name": "CAREamics",
+     "description": "Self-supervised denoising",
      "authors": [{"name": "CAREamics team"}], "source": "https://careamics.github.io",
      "download_count": 1, "rdf_source": _rdfs("careamics/careamics", "0.2.0"), "versions": ["0.2.0"]},
 ]
