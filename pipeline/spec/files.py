@@ -10,7 +10,6 @@ from pipeline.errors import BadInput
 from pipeline.spec.load import is_rdf_name
 from pipeline.spec.report import Issue, error
 from pipeline.spec.root import Root, check_relative, is_url
-from pipeline.spec.rules_common import as_list
 
 MiB = 1024 * 1024
 MAX_FILE_BYTES = 4096 * MiB
@@ -26,6 +25,11 @@ class FileRef:
     sha256: str | None = None
     sha256_loc: tuple | None = None
     role: str = "file"
+
+
+def as_list(value: Any) -> list:
+    """value if it is a list, else an empty list."""
+    return value if isinstance(value, list) else []
 
 
 def _file(value: Any, loc: list, role: str) -> Iterator[FileRef]:

@@ -12,10 +12,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from pipeline.spec.rules_model05 import DEFAULT_AXIS_ID
 from pipeline.errors import BadInput
-from pipeline.spec.upgrader import CONVERSION_ERRORS, upgrade
-from pipeline.spec.versions import classify
+from pipeline.spec.descr_model05_tensors import DEFAULT_AXIS_ID
+from pipeline.spec.upgrader import CONVERSION_ERRORS, canonical, upgrade_canonical
 
 VERSION_FIELDS = ("pytorch_version", "tensorflow_version", "opset_version", "keras_version")
 
@@ -23,7 +22,7 @@ VERSION_FIELDS = ("pytorch_version", "tensorflow_version", "opset_version", "ker
 def normalized_model(data: dict) -> dict:
     """The model in 0.5 shape with defaults filled in (a new dict; the input is untouched).
 
-    Meant for format-valid model RDFs; data too malformed to convert raises BadInput.
+    Meant for format-valid model RDFs; anything else raises BadInput.
     """
     if not isinstance(data, dict) or data.get("type") != "model":
         raise BadInput("normalized_model needs a model RDF (type: model)")
@@ -35,8 +34,8 @@ def normalized_model(data: dict) -> dict:
 
 
 def _normalized(data: dict) -> dict:
-    kind, _ = classify(data)
-    model = upgrade(data) if kind.minor != 5 else copy.deepcopy(data)
+    kind, checked = canonical(copy.deepcopy(data))
+    model = upgrade_canonical(checked, kind)
     model["inputs"] = [_tensor(t, "input", "preprocessing", False) for t in _list(model.get("inputs"))]
     model["outputs"] = [_tensor(t, "output", "postprocessing", True) for t in _list(model.get("outputs"))]
     model["weights"] = {fmt: _weights_entry(entry) for fmt, entry in (model.get("weights") or {}).items()

@@ -19,6 +19,7 @@ class Issue:
     msg: str
     type: str
     severity: int = ERROR
+    follows: str | None = None  # the loc of the root cause this error follows from (guidance)
 
     @property
     def severity_name(self) -> str:
@@ -75,7 +76,7 @@ class Report:
             "type": self.type,
             "format_version": self.format_version,
             "status": self.status,
-            "errors": [{"loc": list(e.loc), "msg": e.msg, "type": e.type} for e in self.errors],
+            "errors": [_error_json(e) for e in self.errors],
             "warnings": [
                 {"loc": list(w.loc), "msg": w.msg, "type": w.type, "severity": w.severity_name}
                 for w in self.warnings
@@ -91,10 +92,22 @@ class Report:
         kind = f"{self.type or '?'} {self.format_version or '?'}"
         lines = [f"{indent}{self.source}: {mark} ({kind}, {len(self.errors)} error(s), "
                  f"{len(self.warnings)} warning(s))"]
+        folded = [e for e in self.errors if e.follows]
         for e in self.errors:
-            lines.append(f"{indent}  error   {e.loc_text()}: {e.msg} [{e.type}]")
+            if not e.follows:
+                lines.append(f"{indent}  error   {e.loc_text()}: {e.msg} [{e.type}]")
+        if folded:
+            lines.append(f"{indent}  ... {len(folded)} error(s) that follow from the above:")
+            lines += [f"{indent}      {e.loc_text()}: {e.msg} [{e.type}]" for e in folded]
         for w in self.warnings:
             lines.append(f"{indent}  {w.severity_name.lower():<7} {w.loc_text()}: {w.msg} [{w.type}]")
         for entry in self.entries:
             lines.append(entry.format_text(indent + "  "))
         return "\n".join(lines)
+
+
+def _error_json(issue: Issue) -> dict:
+    out: dict[str, Any] = {"loc": list(issue.loc), "msg": issue.msg, "type": issue.type}
+    if issue.follows:
+        out["follows"] = issue.follows
+    return out

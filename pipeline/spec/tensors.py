@@ -8,13 +8,23 @@ from typing import Any
 import numpy as np
 
 from pipeline.base import npy
+from pipeline.spec.descr_model05_tensors import axis_id_of as axis_id
 from pipeline.spec.report import Issue, error
-from pipeline.spec.rules_common import as_list
-from pipeline.spec.rules_model05 import axis_id, tensor_id
 
 FLOAT_TYPES = {"float32", "float64"}
 USELESS_RANGE = 1e-4
 MAX_TENSOR_BYTES = 512 * 1024 * 1024  # as pipeline.spec.files reads them
+
+
+def as_list(value: Any) -> list:
+    """value if it is a list, else an empty list (the structure check reports the rest)."""
+    return value if isinstance(value, list) else []
+
+
+def tensor_id(group: str, tensor: dict) -> str:
+    """A 0.5 tensor's id, defaulted as the format defaults it."""
+    value = tensor.get("id")
+    return value if isinstance(value, str) else ("input" if group == "inputs" else "output")
 
 
 def load_npy(raw: bytes) -> np.ndarray:

@@ -1,13 +1,17 @@
-"""Model 0.4 to 0.5 (FORMAT.md §5), keeping what the reference converter loses.
+"""Model 0.4 to 0.5 (docs/format.md §5), keeping what the reference converter loses.
 
 Kept on purpose: scale_range/scale_mean_variance mode (per_dataset becomes `axes` including the
 batch axis) and reference_tensor; legacy test tolerances become an explicit
-`config.bioimageio.reproducibility_tolerance` with 0.4's 0-ppm default; inputs get explicit
-casting steps (cast to the declared data_type, process, feed float32).
+`config.bioimageio.reproducibility_tolerance` with 0.4's 0-ppm default, so a test of the upgraded
+model compares as strictly as a test of the source. An input of another type than float32 ends
+its preprocessing with `ensure_dtype: float32` (0.4 fed float32 to the network; the start of the
+steps casts to the declared type by itself in 0.5). Nothing is invented: weights without a
+framework version stay without one (0.5 requires it: validation of the result names the field).
 """
 
 from __future__ import annotations
 
+import string
 from typing import Any
 
 from pipeline.spec.upgrader import as_person, file_objects, general02_to_03
@@ -15,10 +19,8 @@ from pipeline.spec.versions import latest_version
 
 LETTER_TYPE = {"b": "batch", "i": "index", "t": "time", "c": "channel", "z": "space", "y": "space", "x": "space"}
 LETTER_ID = {"b": "batch", "i": "index", "t": "time", "c": "channel", "z": "z", "y": "y", "x": "x"}
-DEFAULT_VERSIONS = {"pytorch_version": "1.10", "tensorflow_version": "1.15", "opset_version": 15}
-VERSION_FIELD = {"torchscript": "pytorch_version", "pytorch_state_dict": "pytorch_version",
-                 "keras_hdf5": "tensorflow_version", "tensorflow_saved_model_bundle": "tensorflow_version",
-                 "tensorflow_js": "tensorflow_version", "onnx": "opset_version"}
+NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_+- ()")
+DEPENDENCIES_05 = ("pytorch_state_dict", "tensorflow_saved_model_bundle")  # the formats 0.5 gives `dependencies`
 LEGACY_TOLERANCE = {"relative_tolerance": 1e-3, "absolute_tolerance": 1e-3, "mismatched_elements_per_million": 0}
 
 
@@ -31,6 +33,8 @@ def model04_to_05(data: dict) -> dict:
     attachments = _weights_attachments(data.get("weights"))
     out = general02_to_03({k: v for k, v in data.items() if k not in (
         "inputs", "outputs", "test_inputs", "test_outputs", "sample_inputs", "sample_outputs")})
+    if isinstance(out.get("name"), str):  # 0.5 names allow fewer characters: others become spaces
+        out["name"] = "".join(c if c in NAME_CHARS else " " for c in out["name"])[:128]
     if attachments:
         out["attachments"] = _list(out.get("attachments")) + attachments
     out.update(format_version=latest_version("model"), inputs=inputs, outputs=outputs,
@@ -132,7 +136,9 @@ def _output_axes(tensor: dict, tensors: dict, min_shapes: dict) -> list[dict]:
 
 def _data(tensor: dict) -> dict:
     data: dict[str, Any] = {"type": tensor.get("data_type", "float32")}
-    if isinstance(tensor.get("data_range"), list):
+    if data["type"] == "bool":
+        data["values"] = [False, True]  # 0.5 describes booleans as nominal data
+    elif isinstance(tensor.get("data_range"), list):
         # 0.5 writes an open bound as null; 0.4 RDFs used -inf/inf.
         data["range"] = [None if isinstance(v, float) and abs(v) == float("inf") else v
                          for v in tensor["data_range"]]
@@ -148,9 +154,9 @@ def _input(tensor: Any, i: int, data: dict, min_shapes: dict) -> Any:
     if not isinstance(tensor, dict):
         return tensor
     axes = tensor.get("axes") or ""
-    steps = [{"id": "ensure_dtype", "kwargs": {"dtype": tensor.get("data_type", "float32")}}]
-    steps += [_op(p, axes) for p in _list(tensor.get("preprocessing"))]
-    steps.append({"id": "ensure_dtype", "kwargs": {"dtype": "float32"}})
+    steps = [_op(p, axes) for p in _list(tensor.get("preprocessing"))]
+    if tensor.get("data_type", "float32") != "float32":
+        steps.append({"id": "ensure_dtype", "kwargs": {"dtype": "float32"}})
     out = {"id": tensor.get("name", "input"), "axes": _input_axes(tensor), "data": _data(tensor),
            "test_tensor": _test_tensor(data, "test_inputs", i), "preprocessing": steps}
     return _finish_tensor(out, tensor, data, "sample_inputs", i)
@@ -194,6 +200,8 @@ def _op(step: Any, tensor_axes: str) -> Any:
         return {"id": "scale_linear", "kwargs": _along_axis(kwargs, ids, tensor_axes, ("gain", "offset"))}
     if name in ("zero_mean_unit_variance", "scale_range", "scale_mean_variance") and ids is not None:
         kwargs["axes"] = ids
+    if name == "sigmoid":
+        return {"id": name}  # 0.5 refuses any kwargs key on sigmoid
     return {"id": name, "kwargs": kwargs}
 
 
@@ -234,13 +242,10 @@ def _weights(weights: Any) -> Any:
         if fmt == "pytorch_state_dict":
             entry["architecture"] = _architecture(entry)
         deps = entry.pop("dependencies", None)
-        if isinstance(deps, str):
+        if isinstance(deps, str) and fmt in DEPENDENCIES_05:
             entry["dependencies"] = {"source": deps.split(":", 1)[-1]}
         if isinstance(entry.get("authors"), list):
             entry["authors"] = [as_person(a) for a in entry["authors"]]
-        field = VERSION_FIELD.get(fmt)
-        if field and entry.get(field) is None:
-            entry[field] = DEFAULT_VERSIONS[field]
         out[fmt] = entry
     return out
 

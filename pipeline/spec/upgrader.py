@@ -1,4 +1,9 @@
-"""`upgrade`: an RDF converted to the latest format of its type (FORMAT.md §5, §11)."""
+"""`upgrade`: an RDF converted to the latest format of its type (docs/format.md §5, §11).
+
+It starts from what validation reads (older patches converted, lax values made canonical,
+explicit nulls dropped) and never invents a value the source does not give: a model 0.4
+without `pytorch_version` stays without one, and `zoo upgrade` says what to fill in.
+"""
 
 from __future__ import annotations
 
@@ -6,50 +11,68 @@ import copy
 from typing import Any
 
 from pipeline.errors import BadInput
-from pipeline.spec.versions import classify, latest_version
-
-REMOVED_IN_03 = ("download_url", "rdf_source", "version_number")
-WEIGHTS_RENAMED_03 = {"pytorch_script": "torchscript"}
-
+from pipeline.spec.fieldtypes import FAIL
+from pipeline.spec.versions import Kind, latest_version
 
 CONVERSION_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError)
+
+
+def canonical(data: dict) -> tuple[Kind, dict]:
+    """(kind, the RDF as validation reads it); BadInput when it is not format-valid."""
+    from pipeline.spec.validator import check_structure
+
+    if not isinstance(data, dict):
+        raise BadInput(f"cannot upgrade: expected a mapping, got {type(data).__name__}")
+    kind, checked, issues = check_structure(data)
+    if kind is None or checked is FAIL:
+        first = next((i for i in issues if i.severity >= 50), None)
+        where = f" ({first.loc_text()}: {first.msg})" if first else ""
+        raise BadInput(f"the RDF is not format-valid{where}; run `zoo validate` for the details")
+    return kind, plain(checked)
+
+
+def plain(value: Any) -> Any:
+    """Checked data as plain dicts and lists."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
 
 
 def upgrade(data: dict) -> dict:
     """A new dict: `data` in the latest format of its type (the input is not modified).
 
-    Meant for format-valid RDFs; data too malformed to convert raises BadInput.
+    Meant for format-valid RDFs; anything else raises BadInput.
     """
-    if not isinstance(data, dict):
-        raise BadInput(f"cannot upgrade: expected a mapping, got {type(data).__name__}")
+    kind, data = canonical(copy.deepcopy(data))
     try:
-        return _upgrade(copy.deepcopy(data))
+        return upgrade_canonical(data, kind)
     except CONVERSION_ERRORS as e:
-        raise BadInput(f"cannot upgrade this RDF, it is not format-valid ({type(e).__name__}: {e}); "
-                       "run `zoo validate` for the details") from None
+        raise BadInput(f"cannot upgrade this RDF ({type(e).__name__}: {e}); run `zoo validate` for the details") \
+            from None
 
 
-def _upgrade(data: dict) -> dict:
-    kind, _ = classify(data)
+def upgrade_canonical(data: dict, kind: Kind) -> dict:
+    """The upgrade of already checked data of `kind`."""
     if kind.type == "model":
+        if kind.minor == 5:
+            return data
         from pipeline.spec.upgrade_model import model04_to_05
 
-        if kind.minor == 3:
-            data = model03_to_04(data)
-        if kind.minor in (3, 4):
-            return model04_to_05(data)
-        return file_objects(dict(data, format_version=latest_version("model")))
-    if kind.type == "collection":
-        return data
+        return model04_to_05(data)
     if kind.minor == 2:
-        data = general02_to_03(data)
+        data = file_objects(general02_to_03(data))
     data["format_version"] = latest_version(kind.type)
-    return file_objects(data)
+    return data
 
 
 def as_person(value: Any) -> Any:
     """0.2 allowed plain author names; 0.3 wants {name}."""
     return {"name": value} if isinstance(value, str) else value
+
+
+REMOVED_IN_03 = ("download_url", "rdf_source", "version_number")
 
 
 def general02_to_03(data: dict) -> dict:
@@ -69,35 +92,11 @@ def general02_to_03(data: dict) -> dict:
 
 
 def file_objects(data: dict) -> dict:
-    """At the latest patch documentation and covers are {source, sha256} objects (FORMAT.md §11)."""
+    """At the latest patch documentation, covers and file icons are {source, sha256} objects."""
     if isinstance(data.get("documentation"), str):
         data["documentation"] = {"source": data["documentation"]}
     if isinstance(data.get("covers"), list):
         data["covers"] = [{"source": c} if isinstance(c, str) else c for c in data["covers"]]
-    return data
-
-
-def model03_to_04(data: dict) -> dict:
-    """Model 0.3 to 0.4: the architecture moves into pytorch_state_dict, weights formats renamed."""
-    data = copy.deepcopy(data)
-    data["format_version"] = "0.4.10"
-    for key in ("language", "framework"):
-        data.pop(key, None)
-    weights = data.get("weights")
-    if isinstance(weights, dict):
-        data["weights"] = {WEIGHTS_RENAMED_03.get(k, k): v for k, v in weights.items()}
-        weights = data["weights"]
-    source, sha, kwargs = data.pop("source", None), data.pop("sha256", None), data.pop("kwargs", None)
-    state = weights.get("pytorch_state_dict") if isinstance(weights, dict) else None
-    if isinstance(state, dict) and source is not None:
-        state.setdefault("architecture", source)
-        if sha is not None:
-            state.setdefault("architecture_sha256", sha)
-        if kwargs is not None:
-            state.setdefault("kwargs", kwargs)
-    dependencies = data.pop("dependencies", None)
-    if dependencies is not None and isinstance(weights, dict):
-        for entry in weights.values():
-            if isinstance(entry, dict):
-                entry.setdefault("dependencies", dependencies)
+    if isinstance(data.get("icon"), str) and len(data["icon"]) > 2:
+        data["icon"] = {"source": data["icon"]}
     return data

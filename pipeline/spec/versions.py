@@ -1,15 +1,21 @@
-"""Which description class applies: `type` plus the major.minor of `format_version` (FORMAT.md §1)."""
+"""Which description applies: `type` plus the major.minor of `format_version` (docs/format.md §1).
+
+The rules are the reference's: an unknown `type` is validated as generic; a version without a
+patch is refused; an older patch is converted; a newer patch of a known minor (or a newer minor
+of the latest format) is validated by the latest known rules with an ALERT; an unknown minor
+falls back to the latest format.
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from pipeline.spec.report import INFO, WARNING, Issue, error, warning
-from pipeline.spec.schema import describe
+from pipeline.spec.fieldtypes import Model, describe
+from pipeline.spec.report import ALERT, INFO, Issue, error, warning
 
-# Latest known patch per (type, minor); FORMAT.md §1 and §11.
+# Latest known patch per (type, minor), docs/format.md §1 and §11.
 LATEST_PATCH: dict[str, dict[int, int]] = {
     "generic": {2: 4, 3: 4},
     "application": {2: 4, 3: 4},
@@ -18,23 +24,17 @@ LATEST_PATCH: dict[str, dict[int, int]] = {
     "collection": {2: 4, 3: 4},
     "model": {3: 6, 4: 10, 5: 14},
 }
+FAMILIES = ("generic", "application", "dataset", "notebook", "model")
 KNOWN_TYPES = tuple(LATEST_PATCH)
-_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
-_NO_PATCH = re.compile(r"^(\d+)\.(\d+)$")
 
 
 @dataclass(frozen=True)
 class Kind:
     """The description class chosen for an RDF."""
 
-    type: str  # the schema family: generic, application, dataset, notebook, collection, model
-    minor: int  # 2, 3 (0.x types) or 3, 4, 5 (model)
+    type: str  # the family: generic, application, dataset, notebook, model (collections validate as generic)
+    minor: int  # 2, 3 (0.x types) or 3, 4, 5 (model; 0.3 uses the 0.4 description after conversion)
     patch: int
-
-    @property
-    def schema(self) -> str:
-        minor = 4 if self.type == "model" and self.minor == 3 else self.minor
-        return f"{self.type}-0.{minor}.json"
 
     @property
     def version(self) -> str:
@@ -44,6 +44,33 @@ class Kind:
     def is_latest_patch(self) -> bool:
         return self.patch >= LATEST_PATCH[self.type][self.minor]
 
+    @property
+    def description(self) -> Model:
+        """The Model that checks RDFs of this kind."""
+        return description(self.type, 4 if self.type == "model" and self.minor == 3 else self.minor)
+
+    @property
+    def implemented(self) -> str:
+        """The format_version the description implements (older patches are converted into it)."""
+        minor = 4 if self.type == "model" and self.minor == 3 else self.minor
+        return f"0.{minor}.{LATEST_PATCH[self.type][minor]}"
+
+
+@lru_cache(maxsize=None)
+def description(family: str, minor: int) -> Model:
+    """The Model of one family and minor format version (built on first use)."""
+    if family == "model":
+        if minor == 5:
+            from pipeline.spec.descr_model05 import MODEL05
+
+            return MODEL05
+        from pipeline.spec.descr_model04 import MODEL04
+
+        return MODEL04
+    from pipeline.spec.descr_general import resource02, resource03
+
+    return resource02(family) if minor == 2 else resource03(family)
+
 
 def latest_version(kind: str) -> str:
     """The latest known format_version of a type, e.g. '0.5.14' for models."""
@@ -52,55 +79,56 @@ def latest_version(kind: str) -> str:
     return f"0.{minor}.{LATEST_PATCH[family][minor]}"
 
 
-def classify(data: dict) -> tuple[Kind, list[Issue]]:
-    """Choose the description class; issues for a missing/odd type or format_version."""
+def _numbers(version: str) -> tuple[int, ...] | None:
+    parts = version.split(".")
+    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
+
+
+def classify(data: dict) -> tuple[Kind | None, list[Issue]]:
+    """The description for `data`, plus issues; None when `type` or `format_version` is unusable.
+
+    A newer patch than known is noted with an ALERT and validated as the latest known patch
+    (the caller sets `format_version` to `kind.implemented`).
+    """
     issues: list[Issue] = []
-    raw_type = data.get("type")
-    family = raw_type if isinstance(raw_type, str) and raw_type in KNOWN_TYPES else "generic"
-    if isinstance(raw_type, str) and raw_type not in KNOWN_TYPES:
-        issues.append(warning(["type"], f"unknown type {raw_type!r}, validated as generic", "type_unknown", INFO))
+    for key in ("type", "format_version"):
+        if key not in data:
+            issues.append(error([key], f"field required: every RDF names its `{key}` "
+                                f"(e.g. {'model' if key == 'type' else latest_version('model')!r})", "missing"))
+        elif not isinstance(data[key], str):
+            issues.append(error([key], f"expected a string, got {describe(data[key])}", "type"))
+    if issues:
+        return None, issues
+    raw_type, raw = data["type"], data["format_version"]
+    family = raw_type if raw_type in FAMILIES else "generic"
+    if raw_type not in LATEST_PATCH:
+        issues.append(warning(["type"], f"unknown type {raw_type!r}, validated as a generic resource", "type_unknown",
+                              INFO))
     minors = LATEST_PATCH[family]
     latest_minor = max(minors)
-    raw = data.get("format_version")
-    if not isinstance(raw, str):
-        if raw is not None:
-            issues.append(error(["format_version"], f"expected a version string like '{latest_version(family)}', "
-                                f"got {describe(raw)}", "type"))
-        return Kind(family, latest_minor, minors[latest_minor]), issues
-    match = _VERSION.match(raw.strip())
-    if match is None:
-        short = _NO_PATCH.match(raw.strip())
-        if short:
-            issues.append(error(["format_version"], f"expected major.minor.patch like '{raw.strip()}.0', got {raw!r}",
-                                "format_version"))
-            major, minor, patch = int(short.group(1)), int(short.group(2)), 0
-        else:
-            issues.append(error(["format_version"], f"expected a version like '{latest_version(family)}', got {raw!r}",
-                                "format_version"))
-            return Kind(family, latest_minor, minors[latest_minor]), issues
-    else:
-        major, minor, patch = (int(g) for g in match.groups())
-    return _known(family, major, minor, patch, raw, issues)
-
-
-def _known(family: str, major: int, minor: int, patch: int, raw: str,
-           issues: list[Issue]) -> tuple[Kind, list[Issue]]:
-    minors = LATEST_PATCH[family]
-    latest_minor = max(minors)
-    if major > 0 or minor > latest_minor:
-        issues.append(warning(["format_version"], f"{raw} is newer than any known {family} format; "
-                              f"validated as {latest_version(family)}", "format_version_newer", WARNING))
-        return Kind(family, latest_minor, minors[latest_minor]), issues
+    dots = raw.count(".")
+    major_minor = raw if dots == 1 else raw + ".0" if dots == 0 else raw[: raw.rfind(".")]
+    numbers = _numbers(major_minor)
+    minor = numbers[1] if numbers is not None and len(numbers) == 2 and numbers[0] == 0 else None
     if minor not in minors:
-        known = ", ".join(f"0.{m}" for m in sorted(minors))
-        issues.append(error(["format_version"], f"unsupported {family} format {raw}; known: {known}",
-                            "format_version"))
-        return Kind(family, latest_minor, minors[latest_minor]), issues
-    if patch > minors[minor]:
-        issues.append(warning(["format_version"], f"{raw} is a newer patch than the known "
-                              f"0.{minor}.{minors[minor]}; validated by its rules", "format_version_newer"))
-        patch = minors[minor]
-    return Kind(family, minor, patch), issues
+        issues.append(warning(["format_version"], f"unknown {family} format version {raw!r}; validated by the "
+                              f"rules of {latest_version(family)}", "format_version_unknown"))
+        minor = latest_minor
+    full = _numbers(raw) if dots == 2 else None
+    patch = full[2] if full is not None and full[1] == minor else LATEST_PATCH[family][minor]
+    kind = Kind(family, minor, min(patch, LATEST_PATCH[family][minor]))
+    implemented = _numbers(kind.implemented)
+    if full is not None and full[0] == implemented[0] and full[1:] > implemented[1:]:
+        issues.append(warning(["format_version"], f"format_version {raw} is newer than this validator knows; "
+                              f"validated as {kind.implemented}", "format_version_future", ALERT))
+    return kind, issues
+
+
+def future_patch(data: dict, kind: Kind) -> bool:
+    """True when `format_version` is newer than `kind.implemented` (it is then validated as that)."""
+    full = _numbers(data["format_version"]) if data["format_version"].count(".") == 2 else None
+    implemented = _numbers(kind.implemented)
+    return full is not None and full[0] == implemented[0] and full[1:] > implemented[1:]
 
 
 def field(data: Any, *path: Any) -> Any:

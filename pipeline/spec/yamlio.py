@@ -1,20 +1,28 @@
 """Safe, bounded YAML reading and deterministic YAML writing.
 
-Parsing composes ruamel.yaml's node graph and converts it ourselves, so that every node visit,
-including each re-visit through an alias, counts against a budget (an alias bomb is refused
-long before it could expand), nesting depth is capped, duplicate keys are refused, and only
-plain dicts, lists, str, int, float, bool and None come out.
+Reading walks libyaml's parse events (ruamel.yaml.clib) with an explicit stack and builds plain
+values itself, so the cost is linear in the input: nesting deeper than the cap is refused at the
+event that exceeds it, every node counts against a budget and an alias adds the size of what it
+names (an alias bomb is refused without being expanded), duplicate keys and unknown tags are
+refused, and only dicts, lists, str, int, float, bool and None come out. Scalars are resolved as
+YAML 1.2 (what the format's reference reads): `yes`/`no`/`inf` are text, `.inf` is a number,
+and plain timestamps become `YamlDate`/`YamlDateTime` (text that remembers it was a timestamp).
 """
 
 from __future__ import annotations
 
 import io
 import math
+import re
+from datetime import date, datetime
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.events import (
+    AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent,
+    SequenceStartEvent,
+)
 from ruamel.yaml.representer import SafeRepresenter
 
 from pipeline.errors import BadInput
@@ -23,118 +31,227 @@ MiB = 1024 * 1024
 MAX_BYTES = 16 * MiB
 MAX_NODES = 1_000_000
 MAX_DEPTH = 100
-PRESCAN_BYTES = 256 * 1024  # larger documents get a cheap event count before the costly compose
+EXPLAIN_BYTES = 256 * 1024  # malformed documents up to this size are re-parsed for a better message
 
-_STR, _INT, _FLOAT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
-_BOOL, _NULL, _TIME = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp"
-_MERGE = "tag:yaml.org,2002:merge"
-_SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_YAML = "tag:yaml.org,2002:"
+_STR, _SEQ, _MAP = _YAML + "str", _YAML + "seq", _YAML + "map"
+
+
+class YamlDate(str):
+    """A plain YAML date (`2024-05-01`): text, but not a string where the format wants one."""
+
+    __slots__ = ()
+
+
+class YamlDateTime(str):
+    """A plain YAML timestamp (`2024-05-01T10:00:00Z`): text that was resolved as a timestamp."""
+
+    __slots__ = ()
+
+
+class _Merge:
+    __slots__ = ()
+
+
+MERGE = _Merge()  # the `<<` merge key
+
+# YAML 1.2 implicit scalars as the reference's reader resolves them (ruamel's rules).
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_INT = re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+)$")
+_FLOAT = re.compile(r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)"
+                    r"|[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_TIMESTAMP = re.compile(r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}"
+                        r":[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$")
+_STAMP_PARTS = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{2}):([0-9]{2}))?")
+
+
+def _int(text: str) -> int:
+    digits = text.replace("_", "")
+    sign = -1 if digits.startswith("-") else 1
+    digits = digits.lstrip("+-")
+    for prefix, base in (("0b", 2), ("0x", 16), ("0o", 8)):
+        if digits.startswith(prefix):
+            return sign * int(digits[2:], base)  # ValueError for '0x_': the reference refuses it too
+    return sign * int(digits)
+
+
+def _float(text: str) -> float:
+    low = text.replace("_", "").lower()
+    if low.endswith(".inf"):
+        return -math.inf if low.startswith("-") else math.inf
+    if low.endswith(".nan"):
+        return math.nan
+    return float(low)
+
+
+def _timestamp(text: str) -> str:
+    match = _STAMP_PARTS.match(text)
+    numbers = [int(g) for g in match.groups() if g is not None] if match else []
+    try:
+        if len(numbers) == 3:
+            date(*numbers)
+            return YamlDate(text)
+        datetime(*numbers)
+    except (TypeError, ValueError):
+        raise ValueError(f"invalid timestamp {text!r}") from None
+    return YamlDateTime(text)
+
+
+def resolve_plain(text: str) -> Any:
+    """The value of a plain (unquoted, untagged) YAML 1.2 scalar."""
+    first = text[:1]
+    if first in "tTfF" and text in _BOOL:
+        return _BOOL[text]
+    if text in _NULL:
+        return None
+    if first and first in "-+0123456789.":
+        if _INT.match(text):
+            return _int(text)
+        if _FLOAT.match(text):
+            return _float(text)
+        if first.isdigit() and _TIMESTAMP.match(text):
+            return _timestamp(text)
+    if text == "<<":
+        return MERGE
+    if text == "=":
+        raise ValueError("the value '=' has no meaning in YAML 1.2 here; quote it")
+    return text
+
+
+_EXPLICIT = {
+    _STR: lambda t: t,
+    _YAML + "int": _int,
+    _YAML + "float": _float,
+    _YAML + "bool": lambda t: _BOOL[t],
+    _YAML + "null": lambda t: None,
+    _YAML + "timestamp": _timestamp,
+}
+
+
+class _Builder:
+    """Plain values from parse events, within a node budget and a depth cap."""
+
+    def __init__(self, source: str, max_nodes: int, max_depth: int):
+        self.source, self.max_nodes, self.max_depth = source, max_nodes, max_depth
+        self.budget = max_nodes
+        self.anchors: dict[str, tuple[Any, int]] = {}
+
+    def fail(self, msg: str, event: Any = None) -> BadInput:
+        mark = getattr(event, "start_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        return BadInput(f"{msg}{where}", source=self.source)
+
+    def spend(self, size: int, event: Any) -> None:
+        self.budget -= size
+        if self.budget < 0:
+            raise self.fail(f"YAML expands to more than {self.max_nodes} nodes (alias bomb?)", event)
+
+    def scalar(self, event: ScalarEvent) -> Any:
+        tag, text = event.tag, event.value
+        try:
+            if tag is None or tag == "!":
+                return resolve_plain(text) if tag is None and event.implicit[0] else text
+            convert = _EXPLICIT.get(tag)
+            if convert is None:
+                raise self.fail(f"unsupported YAML tag {tag!r}", event)
+            return convert(text)
+        except (ValueError, KeyError) as e:
+            raise self.fail(f"malformed YAML: cannot read {text[:40]!r} as {tag or 'a value'}: {e}", event) from None
+
+    def build(self, events: Any) -> Any:
+        # A frame: [container, size, anchor, pending key or MISSING, merges, start event]
+        stack: list[list] = []
+        root, documents = None, 0
+        for event in events:
+            kind = type(event)
+            if kind is ScalarEvent:
+                self.spend(1, event)
+                value, size = self.scalar(event), 1
+                anchor = event.anchor
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                self.spend(1, event)
+                if event.tag not in (None, "!", _MAP if kind is MappingStartEvent else _SEQ):
+                    raise self.fail(f"unsupported YAML tag {event.tag!r}", event)
+                if len(stack) >= self.max_depth:
+                    raise self.fail(f"YAML nesting deeper than {self.max_depth} levels", event)
+                stack.append([{} if kind is MappingStartEvent else [], 1, event.anchor, _MISSING, None, event])
+                continue
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                container, size, anchor, _, merges, start = stack.pop()
+                value = self.merged(container, merges, start) if merges else container
+            elif kind is AliasEvent:
+                if event.anchor not in self.anchors:
+                    raise self.fail(f"malformed YAML: found undefined alias {event.anchor!r}", event)
+                value, size = self.anchors[event.anchor]
+                self.spend(size, event)
+                anchor = None
+            elif kind is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise self.fail("malformed YAML: expected a single document, found more than one", event)
+                continue
+            else:
+                continue
+            if anchor is not None:
+                self.anchors[anchor] = (value, size)
+            if not stack:
+                root = value
+            else:
+                self.add(stack[-1], value, size, event)
+        return root
+
+    def add(self, frame: list, value: Any, size: int, event: Any) -> None:
+        frame[1] += size
+        container = frame[0]
+        if type(container) is list:
+            container.append(value)
+            return
+        key = frame[3]
+        if key is _MISSING:
+            if isinstance(value, (dict, list)):
+                raise self.fail("mapping keys must be plain scalars", event)
+            if isinstance(value, float) and value != value:
+                raise self.fail("mapping key is NaN", event)
+            frame[3] = value
+            return
+        frame[3] = _MISSING
+        if key is MERGE:
+            sources = value if isinstance(value, list) else [value]
+            if not all(isinstance(s, dict) for s in sources):
+                raise self.fail("a merge key (<<) must refer to a mapping", event)
+            frame[4] = (frame[4] or []) + sources
+            return
+        if key in container:
+            raise self.fail(f"duplicate key {key!r}", event)
+        container[key] = value
+
+    def merged(self, container: dict, merges: list[dict], start: Any) -> dict:
+        # Explicit keys win; among merged mappings the earlier one wins (YAML merge semantics).
+        out = dict(container)
+        for source in merges:
+            self.spend(len(source), start)
+            for key, item in source.items():
+                out.setdefault(key, item)
+        return out
+
+
+_MISSING = object()
 
 
 def _reader(pure: bool = False) -> YAML:
-    # libyaml's parser (ruamel.yaml.clib) is ten times faster; ruamel's pure parser words its
-    # errors better, so a document that fails is parsed again with it for the message.
     yaml = YAML(typ="safe", pure=pure)
-    yaml.allow_duplicate_keys = True  # we detect duplicates ourselves, with the key's position
+    yaml.allow_duplicate_keys = True
     return yaml
-
-
-class _Converter:
-    """Turns composed nodes into plain Python values within a node budget and depth cap."""
-
-    def __init__(self, source: str, constructor: Any, max_nodes: int, max_depth: int):
-        self.source = source
-        self.constructor = constructor
-        self.budget = max_nodes
-        self.max_nodes = max_nodes
-        self.max_depth = max_depth
-
-    def fail(self, msg: str, node: Node | None = None) -> BadInput:
-        where = f" (line {node.start_mark.line + 1})" if node is not None and node.start_mark else ""
-        return BadInput(f"{msg}{where}", source=self.source)
-
-    def convert(self, node: Node, depth: int = 0) -> Any:
-        self.budget -= 1
-        if self.budget < 0:
-            raise self.fail(f"YAML expands to more than {self.max_nodes} nodes (alias bomb?)")
-        if depth > self.max_depth:
-            raise self.fail(f"YAML nesting deeper than {self.max_depth} levels", node)
-        if isinstance(node, ScalarNode):
-            return self.scalar(node)
-        if isinstance(node, SequenceNode):
-            if node.tag != _SEQ:  # e.g. !!python/object/apply: refused, not silently read as a list
-                raise self.fail(f"unsupported YAML tag {node.tag!r}", node)
-            return [self.convert(item, depth + 1) for item in node.value]
-        if isinstance(node, MappingNode):
-            if node.tag != _MAP:
-                raise self.fail(f"unsupported YAML tag {node.tag!r}", node)
-            return self.mapping(node, depth)
-        raise self.fail(f"unsupported YAML node {type(node).__name__}", node)
-
-    def scalar(self, node: ScalarNode) -> Any:
-        tag = node.tag
-        if tag == _STR:
-            return node.value
-        if tag == _TIME:
-            return node.value  # timestamps stay text; the validator checks their form
-        if tag in (_INT, _FLOAT, _BOOL, _NULL):
-            construct = {
-                _INT: self.constructor.construct_yaml_int,
-                _FLOAT: self.constructor.construct_yaml_float,
-                _BOOL: self.constructor.construct_yaml_bool,
-                _NULL: self.constructor.construct_yaml_null,
-            }[tag]
-            try:
-                value = construct(node)
-            except (ValueError, TypeError, OverflowError):
-                # ruamel's resolver is looser than its constructor (`+_` "is" an int); YAML 1.2's
-                # core schema would read such a scalar as text, so do that
-                return node.value
-            if isinstance(value, float) and not math.isfinite(value):
-                return value  # .inf/.nan are legal YAML; schemas decide if they are acceptable
-            return value
-        raise self.fail(f"unsupported YAML tag {tag!r}", node)
-
-    def mapping(self, node: MappingNode, depth: int) -> dict:
-        result: dict = {}
-        merged: dict = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                merged.update(self.merge_source(value_node, depth))
-                continue
-            if not isinstance(key_node, ScalarNode):
-                raise self.fail("mapping keys must be plain scalars", key_node)
-            key = self.scalar(key_node)
-            if isinstance(key, float) and key != key:
-                raise self.fail("mapping key is NaN", key_node)
-            if key in result:
-                raise self.fail(f"duplicate key {key!r}", key_node)
-            result[key] = self.convert(value_node, depth + 1)
-        for key, value in merged.items():
-            result.setdefault(key, value)
-        return result
-
-    def merge_source(self, node: Node, depth: int) -> dict:
-        sources = node.value if isinstance(node, SequenceNode) else [node]
-        merged: dict = {}
-        for source in sources:
-            value = self.convert(source, depth + 1)
-            if not isinstance(value, dict):
-                raise self.fail("a merge key (<<) must refer to a mapping", source)
-            for key, item in value.items():
-                merged.setdefault(key, item)
-        return merged
 
 
 def decode(data: str | bytes, *, source: str, max_bytes: int = MAX_BYTES) -> str:
     """Return `data` as text: size-capped, strict UTF-8 (a BOM is allowed), no NUL bytes."""
+    if len(data) > max_bytes:
+        raise BadInput(f"file is larger than the limit of {max_bytes} bytes", source=source)
     if isinstance(data, str):
-        if len(data) > max_bytes:
-            raise BadInput(f"file is larger than the limit of {max_bytes} bytes", source=source)
         text = data
     else:
-        if len(data) > max_bytes:
-            raise BadInput(f"file is larger than the limit of {max_bytes} bytes", source=source)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as e:
@@ -154,45 +271,26 @@ def loads(
 ) -> Any:
     """Parse one YAML document safely into plain Python values; BadInput on anything wrong."""
     text = decode(data, source=source, max_bytes=max_bytes)
-    yaml = _reader()
-    if len(text) > PRESCAN_BYTES:
-        _count_events(yaml, text, source, max_nodes)
+    builder = _Builder(source, max_nodes, max_depth)
     try:
-        node = yaml.compose(text)
-    except (YAMLError, RecursionError):
-        yaml = _reader(pure=True)
-        node = _compose_or_explain(yaml, text, source, max_depth)
-    if node is None:
-        return None
-    converter = _Converter(source, yaml.constructor, max_nodes, max_depth)
-    try:
-        return converter.convert(node)
-    except RecursionError:
-        raise BadInput(f"YAML nesting deeper than {max_depth} levels", source=source) from None
+        return builder.build(_reader().parse(text))
+    except (YAMLError, RecursionError) as e:
+        raise _explain(text, source, e) from None
 
 
-def _count_events(yaml: YAML, text: str, source: str, max_nodes: int) -> None:
-    """Refuse a document with more than `max_nodes` parse events before composing it: composing
-    costs about 12 µs and a few hundred bytes per node, so a 16 MB `[a,a,...]` would take minutes."""
-    try:
-        for count, _ in enumerate(yaml.parse(text)):
-            if count > max_nodes:
-                raise BadInput(f"YAML has more than {max_nodes} nodes", source=source)
-    except (YAMLError, RecursionError):
-        return  # compose reports malformed documents with a better message
-
-
-def _compose_or_explain(yaml: YAML, text: str, source: str, max_depth: int) -> Any:
-    try:
-        return yaml.compose(text)
-    except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
+def _explain(text: str, source: str, error: Exception) -> BadInput:
+    """A located message for a malformed document (ruamel's pure parser words errors better)."""
+    if len(text) <= EXPLAIN_BYTES:
+        try:
+            for _ in _reader(pure=True).parse(text):
+                pass
+        except (YAMLError, RecursionError) as e:
+            error = e
+    if isinstance(error, MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise BadInput(f"malformed YAML: {e.problem or e.context}{where}", source=source) from None
-    except YAMLError as e:
-        raise BadInput(f"malformed YAML: {_short(str(e))}", source=source) from None
-    except RecursionError:
-        raise BadInput(f"YAML nesting deeper than {max_depth} levels", source=source) from None
+        return BadInput(f"malformed YAML: {error.problem or error.context}{where}", source=source)
+    return BadInput(f"malformed YAML: {_short(str(error))}", source=source)
 
 
 def _short(text: str) -> str:
@@ -208,7 +306,13 @@ class _Representer(SafeRepresenter):
         return self.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 
+    def represent_timestamp(self, data: str) -> Any:
+        return self.represent_scalar("tag:yaml.org,2002:timestamp", str(data))
+
+
 _Representer.add_representer(str, _Representer.represent_str)
+_Representer.add_representer(YamlDate, _Representer.represent_timestamp)
+_Representer.add_representer(YamlDateTime, _Representer.represent_timestamp)
 
 
 def _writer(pure: bool = True) -> YAML:

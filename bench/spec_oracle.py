@@ -1,0 +1,280 @@
+"""Differential harness: our format validation against the reference's, on real and mutated RDFs.
+
+The reference (bioimageio.spec 0.5.14.3, `load_description(path, perform_io_checks=False)`) is
+installed into its own cached virtual environment under $ZOO_ORACLE_CACHE (default
+<repo>/.cache/oracles), never into .venv, and runs in a subprocess (bench/spec_oracle_worker.py);
+its verdicts are cached by file content. Sets:
+
+  real       ../shared/real-zoo/rdfs (skipped when that folder is absent)
+  fixtures   tests/spec/fixtures (valid, invalid and real-shaped RDFs)
+  examples   examples/ (the embedded default's RDFs)
+  mutations  N seeded mutations (default 2,500) of the valid RDFs of `real` and of the real-shaped fixtures
+  extra      every RDF under --extra DIR (e.g. RDFs written by other tools)
+
+For each set it prints n, agreement, we-reject-valid and we-accept-invalid, how often our errors
+name the reference's field where both fail, and every disagreement grouped by cause. `--speed`
+times one whole `zoo validate --json --no-io` process on the real set against one reference
+process (imports included) and prints the ratio.
+
+    .venv/bin/python bench/spec_oracle.py [--sets real,fixtures,examples,mutations] [--mutations N]
+        [--seed S] [--extra DIR] [--speed] [--json] [--show N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import hashlib
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.spec_mutations import mutate  # noqa: E402
+from pipeline.spec import yamlio  # noqa: E402
+from pipeline.spec.load import is_rdf_name  # noqa: E402
+from pipeline.spec.validator import validate  # noqa: E402
+
+PIN = "bioimageio.spec==0.5.14.3"
+VENV_NAME = "spec-0.5.14.3"
+SHARED = REPO.parent / "shared" / "real-zoo"
+WORKER = Path(__file__).with_name("spec_oracle_worker.py")
+
+
+def cache_dir() -> Path:
+    """The oracle cache: $ZOO_ORACLE_CACHE or <repo>/.cache/oracles."""
+    return Path(os.environ.get("ZOO_ORACLE_CACHE") or REPO / ".cache" / "oracles")
+
+
+def oracle_python() -> Path:
+    """The reference's own interpreter, installing it on first use."""
+    venv = cache_dir() / VENV_NAME
+    python = venv / "bin" / "python"
+    if not python.exists():
+        venv.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", PIN], check=True, timeout=1800)
+    return python
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def reference_verdicts(paths: list[Path]) -> dict[Path, dict]:
+    """The reference's verdict per path (cached by content in the oracle cache)."""
+    store = cache_dir() / f"{VENV_NAME}-verdicts.json"
+    cached = json.loads(store.read_text()) if store.exists() else {}
+    digests = {p: _digest(p) for p in paths}
+    todo = [p for p in paths if digests[p] not in cached]
+    if todo:
+        env = dict(os.environ, BIOIMAGEIO_CACHE_PATH=str(cache_dir() / "bioimageio-cache"))
+        for start in range(0, len(todo), 500):
+            chunk = todo[start:start + 500]
+            result = subprocess.run([str(oracle_python()), str(WORKER)], input="\n".join(map(str, chunk)) + "\n",
+                                    capture_output=True, text=True, env=env, timeout=3600)
+            by_path = {}
+            for line in result.stdout.splitlines():
+                item = json.loads(line)
+                if "path" in item:
+                    by_path[item["path"]] = item
+            for path in chunk:
+                verdict = by_path.get(str(path))
+                if verdict is None:
+                    raise SystemExit(f"the reference gave no verdict for {path}:\n{result.stderr[-2000:]}")
+                cached[digests[path]] = {k: v for k, v in verdict.items() if k != "path"}
+        store.write_text(json.dumps(cached))
+    return {p: cached[digests[p]] for p in paths}
+
+
+# ---- sets -------------------------------------------------------------------------------------
+
+def real_set() -> list[Path]:
+    return sorted((SHARED / "rdfs").rglob("rdf.yaml")) if SHARED.is_dir() else []
+
+
+def fixture_set() -> list[Path]:
+    base = REPO / "tests" / "spec" / "fixtures"
+    return sorted([*(base / "invalid").glob("*.yaml"), *(p for p in base.rglob("*.yaml") if is_rdf_name(p.name))])
+
+
+def example_set() -> list[Path]:
+    return sorted(p for p in (REPO / "examples").rglob("*.yaml") if is_rdf_name(p.name))
+
+
+def extra_set(folder: str | None) -> list[Path]:
+    return sorted(Path(folder).rglob("*.yaml")) if folder else []
+
+
+def mutation_set(sources: list[Path], count: int, seed: int) -> tuple[list[Path], dict[Path, str]]:
+    """`count` seeded mutations of the given valid RDFs, written under the oracle cache."""
+    rng = random.Random(seed)
+    folder = cache_dir() / "spec-mutations" / f"seed{seed}"
+    folder.mkdir(parents=True, exist_ok=True)
+    datas = [yamlio.loads(p.read_bytes(), source=str(p)) for p in sources]
+    paths, labels = [], {}
+    for n in range(count):
+        k = rng.randrange(len(sources))
+        label, data = mutate(datas[k], rng)
+        path = folder / f"{n:05d}" / "rdf.yaml"
+        path.parent.mkdir(exist_ok=True)
+        text = yamlio.dumps(data, fast=True)
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+        paths.append(path)
+        labels[path] = f"{label} (of {sources[k].relative_to(sources[k].parents[3])})"
+    return paths, labels
+
+
+# ---- comparison -------------------------------------------------------------------------------
+
+def _data_path(data: object, loc: list, kind: str) -> tuple:
+    """The reference's loc without its union-member tags: only the steps that exist in the data."""
+    out = []
+    for n, step in enumerate(loc):
+        if isinstance(data, dict) and step in data:
+            data = data[step]
+            out.append(step)
+        elif isinstance(data, list) and isinstance(step, int) and step < len(data):
+            data = data[step]
+            out.append(step)
+        elif n == len(loc) - 1 and isinstance(data, dict) and kind in ("missing", "extra_forbidden"):
+            out.append(step)  # a missing field; other steps not in the data are union-member tags
+    return tuple(out)
+
+
+def _same_field(ref_errors: list[dict], ours: list, data: object) -> bool:
+    if not ref_errors:
+        return True
+    ref_paths = [_data_path(data, e["loc"], e["type"]) for e in ref_errors]
+    if any(not p for p in ref_paths):  # a model-level error of the reference: any field of ours is as good
+        return True
+    our_paths = [tuple(e.loc) for e in ours]
+    return any(o[:len(r)] == r or (r[:len(o)] == o and o) for r in ref_paths for o in our_paths)
+
+
+def _cause(errors: list, ours: bool) -> str:
+    if not errors:
+        return "(no error)"
+    first = errors[0]
+    loc = list(first.loc) if ours else first["loc"]
+    kind = first.type if ours else first["type"]
+    text = ".".join("*" if isinstance(p, int) or str(p).isdigit() else str(p) for p in loc)
+    msg = first.msg if ours else first["msg"]
+    return f"{kind} at {text or '(root)'}: {re.sub(r'[0-9]+', 'N', msg)[:90]}"
+
+
+def compare(name: str, paths: list[Path], labels: dict[Path, str] | None = None) -> dict:
+    """Agreement of our verdicts with the reference's on `paths`."""
+    refs = reference_verdicts(paths)
+    stats = collections.Counter()
+    causes: dict[str, list[str]] = collections.defaultdict(list)
+    for path in paths:
+        report = validate(path, io=False)
+        ref = refs[path]
+        ref_ok, ours_ok = ref["status"] == "valid-format", report.passed
+        stats["n"] += 1
+        label = (labels or {}).get(path, str(path.relative_to(REPO.parent) if REPO.parent in path.parents else path))
+        if ref_ok == ours_ok:
+            stats["agree"] += 1
+            if not ref_ok:
+                stats["both_fail"] += 1
+                try:
+                    data = yamlio.loads(path.read_bytes(), source=str(path))
+                except Exception:  # noqa: BLE001 - unreadable: no fields to compare
+                    data = None
+                if _same_field(ref["errors"], report.errors, data):
+                    stats["same_field"] += 1
+                else:
+                    causes[f"different field: ours {_cause(report.errors, True)} / reference "
+                           f"{_cause(ref['errors'], False)}"].append(label)
+        elif ours_ok:
+            stats["we_accept_invalid"] += 1
+            causes["we accept invalid: " + _cause(ref["errors"], False)].append(label)
+        else:
+            stats["we_reject_valid"] += 1
+            causes["we reject valid: " + _cause(report.errors, True)].append(label)
+    n = stats["n"] or 1
+    return {"set": name, "n": stats["n"], "agree_pct": round(100 * stats["agree"] / n, 2),
+            "we_reject_valid": stats["we_reject_valid"], "we_accept_invalid": stats["we_accept_invalid"],
+            "both_fail": stats["both_fail"], "same_field": stats["same_field"], "causes": dict(causes)}
+
+
+def speed(paths: list[Path]) -> dict:
+    """Whole-process seconds (imports included) of our CLI and the reference on the same RDFs."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), BIOIMAGEIO_CACHE_PATH=str(cache_dir() / "bioimageio-cache"))
+    zoo = [sys.executable, "-m", "pipeline", "validate", "--json", "--no-io", *map(str, paths)]
+    start = time.perf_counter()
+    subprocess.run(zoo, capture_output=True, env=env, timeout=600, cwd=REPO)
+    ours = time.perf_counter() - start
+    start = time.perf_counter()
+    subprocess.run([str(oracle_python()), str(WORKER)], input="\n".join(map(str, paths)) + "\n", capture_output=True,
+                   text=True, env=env, timeout=600)
+    theirs = time.perf_counter() - start
+    return {"rdfs": len(paths), "ours_s": round(ours, 3), "reference_s": round(theirs, 3),
+            "ratio": round(theirs / ours, 1)}
+
+
+def _valid_sources(paths: list[Path]) -> list[Path]:
+    refs = reference_verdicts(paths)
+    return [p for p in paths if refs[p]["status"] == "valid-format"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", default="real,fixtures,examples,mutations")
+    parser.add_argument("--mutations", type=int, default=2500)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--extra", help="a folder of further RDFs (set 'extra')")
+    parser.add_argument("--speed", action="store_true", help="time one process each on the real set")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--show", type=int, default=3, help="examples printed per cause")
+    args = parser.parse_args()
+    wanted = args.sets.split(",") + (["extra"] if args.extra and "extra" not in args.sets else [])
+    shaped = sorted((REPO / "tests" / "spec" / "fixtures" / "real_shaped").rglob("rdf.yaml"))
+    results = []
+    for name in wanted:
+        if name == "real":
+            paths, labels = real_set(), None
+            if not paths:
+                print(f"set real: skipped, {SHARED} is absent", file=sys.stderr)
+                continue
+        elif name == "fixtures":
+            paths, labels = fixture_set(), None
+        elif name == "examples":
+            paths, labels = example_set(), None
+        elif name == "extra":
+            paths, labels = extra_set(args.extra), None
+        elif name == "mutations":
+            paths, labels = mutation_set(_valid_sources(real_set() + shaped), args.mutations, args.seed)
+        else:
+            raise SystemExit(f"unknown set {name!r}")
+        results.append(compare(name, paths, labels))
+    timing = speed(real_set()) if args.speed and real_set() else None
+    if args.json:
+        print(json.dumps({"sets": results, "speed": timing}))
+        return
+    print(f"{'set':12} {'n':>6} {'agree %':>8} {'reject valid':>13} {'accept invalid':>15} {'same field':>11}")
+    for r in results:
+        same = f"{r['same_field']}/{r['both_fail']}"
+        print(f"{r['set']:12} {r['n']:>6} {r['agree_pct']:>8} {r['we_reject_valid']:>13} "
+              f"{r['we_accept_invalid']:>15} {same:>11}")
+    for r in results:
+        for cause, items in sorted(r["causes"].items(), key=lambda kv: -len(kv[1])):
+            print(f"\n[{r['set']}] {len(items)} x {cause}")
+            for item in items[:args.show]:
+                print(f"    {item}")
+    if timing:
+        print(f"\nspeed on {timing['rdfs']} real RDFs, one process each: ours {timing['ours_s']} s, reference "
+              f"{timing['reference_s']} s, ratio {timing['ratio']}x")
+
+
+if __name__ == "__main__":
+    main()
