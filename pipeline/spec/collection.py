@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipeline.errors import BadInput
-from pipeline.base.http import HttpPolicy, fetch_bytes
 from pipeline.spec.load import LoadedRdf, parse_rdf
-from pipeline.spec.root import Root, UrlRoot, is_url, sub_root
+from pipeline.spec.root import Root, UrlRoot, http, is_url, sub_root
+
+if TYPE_CHECKING:
+    from pipeline.base.http import HttpPolicy
 
 MAX_ENTRY_BYTES = 16 * 1024 * 1024
 
@@ -76,7 +79,7 @@ def _load_source(loaded: LoadedRdf, policy: HttpPolicy | None, entry: dict) -> t
     root = loaded.root
     policy = policy or root.policy
     if is_url(source):
-        raw = fetch_bytes(source, policy=policy, max_bytes=MAX_ENTRY_BYTES)
+        raw = http().fetch_bytes(source, policy=policy, max_bytes=MAX_ENTRY_BYTES)
     else:
         raw = root.read_bytes(source, max_bytes=MAX_ENTRY_BYTES)
     expected = entry.get("entry_sha256")

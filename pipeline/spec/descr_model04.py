@@ -25,6 +25,8 @@ OUTPUT_DTYPES = ("float32", "float64", "uint8", "int8", "uint16", "int16", "uint
 
 
 def _unique_letters(value: str) -> str:
+    if len(set(value)) == len(value):
+        return value
     repeated = sorted({a for a in value if value.count(a) > 1})
     if repeated:
         raise Invalid(f"axis letters must be unique, repeated: {''.join(repeated)}", "axes")
@@ -446,7 +448,7 @@ def convert04(data: dict, loc: Loc = (), ctx: Ctx | None = None) -> None:
         # a top-level `dependencies` moved into the pytorch_state_dict entry in 0.4.1
         deps, weights = data.pop("dependencies", None), data.get("weights")
         if deps and isinstance(weights, dict) and isinstance(weights.get("pytorch_state_dict"), dict):
-            weights["pytorch_state_dict"] = dict(weights["pytorch_state_dict"], dependencies=deps)
+            data["weights"] = dict(weights, pytorch_state_dict=dict(weights["pytorch_state_dict"], dependencies=deps))
         version = "0.4.1"
     if version in ("0.4.1", "0.4.2", "0.4.3", "0.4.4"):
         parent = data.pop("parent", None)
@@ -471,6 +473,14 @@ def convert04(data: dict, loc: Loc = (), ctx: Ctx | None = None) -> None:
             del data["config"]
 
 
+def _reference_input_renamed(out: Any) -> Any:
+    shape = out.get("shape") if isinstance(out, dict) else None
+    if not (isinstance(shape, dict) and "reference_input" in shape):
+        return out
+    shape = {("reference_tensor" if k == "reference_input" else k): v for k, v in shape.items()}
+    return dict(out, shape=shape)
+
+
 def convert03_model(data: dict) -> None:
     """Model 0.3.x into 0.4.0 as the reference converts it: the architecture moves into the
     pytorch_state_dict entry, `pytorch_script` becomes `torchscript`, 0.3.1 author names become {name}."""
@@ -483,11 +493,10 @@ def convert03_model(data: dict) -> None:
             if isinstance(data.get(key), list):
                 data[key] = [{"name": name} for name in data[key]]
         version = "0.3.2"
-    if version == "0.3.2":
-        for out in data.get("outputs") if isinstance(data.get("outputs"), list) else []:
-            shape = out.get("shape") if isinstance(out, dict) else None
-            if isinstance(shape, dict) and "reference_input" in shape:
-                shape["reference_tensor"] = shape.pop("reference_input")
+    if version == "0.3.2" and isinstance(data.get("outputs"), list):
+        data["outputs"] = [_reference_input_renamed(out) for out in data["outputs"]]
+        version = "0.3.3"
+    elif version == "0.3.2":
         version = "0.3.3"
     if version in ("0.3.3", "0.3.4", "0.3.5"):
         version = "0.3.6"

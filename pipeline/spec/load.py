@@ -8,13 +8,15 @@ import posixpath
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 from urllib.parse import unquote, urlsplit
 
 from pipeline.errors import BadInput
-from pipeline.base.http import HttpPolicy, fetch_bytes
 from pipeline.spec import yamlio
-from pipeline.spec.root import FolderRoot, Root, UrlRoot, ZipRoot, is_url, temp_zip_root
+from pipeline.spec.root import FolderRoot, Root, UrlRoot, ZipRoot, http, is_url, temp_zip_root
+
+if TYPE_CHECKING:
+    from pipeline.base.http import HttpPolicy
 
 MiB = 1024 * 1024
 MAX_RDF_BYTES = 16 * MiB
@@ -127,12 +129,13 @@ def _from_zip(root: ZipRoot, max_bytes: int) -> tuple[Root, str, bytes]:
 
 
 def _from_url(url: str, policy: HttpPolicy | None, max_bytes: int) -> tuple[Root, str, bytes]:
-    policy = policy or HttpPolicy()
+    client = http()
+    policy = policy or client.HttpPolicy()
     segments = urlsplit(url).path.split("/")
     zenodo = len(segments) >= 3 and segments[-1] == "content" and segments[-3] == "files"
     file_name = unquote(segments[-2] if zenodo else segments[-1])
     if file_name.lower().endswith(".zip"):
-        data = fetch_bytes(url, policy=policy, max_bytes=min(policy.max_bytes, MAX_PACKAGE_BYTES))
+        data = client.fetch_bytes(url, policy=policy, max_bytes=min(policy.max_bytes, MAX_PACKAGE_BYTES))
         return _from_zip(temp_zip_root(data, url, policy), max_bytes)
-    raw = fetch_bytes(url, policy=policy, max_bytes=max_bytes)
+    raw = client.fetch_bytes(url, policy=policy, max_bytes=max_bytes)
     return UrlRoot(url, policy), file_name or "rdf.yaml", raw

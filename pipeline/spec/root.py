@@ -19,8 +19,20 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from typing import TYPE_CHECKING, Any
+
 from pipeline.errors import BadInput
-from pipeline.base.http import HttpError, HttpPolicy, download, fetch_bytes
+
+if TYPE_CHECKING:
+    from pipeline.base.http import HttpPolicy
+
+
+def http() -> Any:
+    """The HTTP client, imported on the first fetch: it pulls in requests (~0.1 s), which
+    format-only validation of local files never needs."""
+    from pipeline.base import http as client
+
+    return client
 
 MiB = 1024 * 1024
 DEFAULT_FILE_LIMIT = 2048 * MiB
@@ -74,7 +86,14 @@ class Root(ABC):
     """Base of the three root kinds; `rel` arguments are paths or http(s) URLs from an RDF."""
 
     def __init__(self, policy: HttpPolicy | None = None):
-        self.policy = policy or HttpPolicy()
+        self._policy = policy
+
+    @property
+    def policy(self) -> HttpPolicy:
+        """The HTTP policy for remote files (the default one unless given)."""
+        if self._policy is None:
+            self._policy = http().HttpPolicy()
+        return self._policy
 
     def is_remote(self, rel: str) -> bool:
         """True when `rel` would be fetched over HTTP."""
@@ -101,7 +120,7 @@ class Root(ABC):
     def read_bytes(self, rel: str, *, max_bytes: int) -> bytes:
         """The bytes of `rel`, at most `max_bytes` (BadInput beyond)."""
         if is_url(rel):
-            return fetch_bytes(rel, policy=self.policy, max_bytes=max_bytes)
+            return http().fetch_bytes(rel, policy=self.policy, max_bytes=max_bytes)
         return self._read_local(check_relative(rel, source=self.display), max_bytes)
 
     def materialize(self, rel: str, dest_dir: Path, *, sha256: str | None = None,
@@ -114,7 +133,7 @@ class Root(ABC):
         tmp = dest.with_name(dest.name + ".part")
         try:
             if is_url(rel):
-                download(rel, tmp, policy=self.policy, max_bytes=max_bytes)
+                http().download(rel, tmp, policy=self.policy, max_bytes=max_bytes)
             else:
                 self._copy_local(check_relative(rel), tmp, max_bytes)
             _verify(tmp, sha256, self.resolve(rel))
@@ -337,10 +356,10 @@ class UrlRoot(Root):
         return _url_problem(url, self.policy) or f"file not found: {rel}"
 
     def _read_local(self, rel: str, max_bytes: int) -> bytes:
-        return fetch_bytes(self._resolve_local(rel), policy=self.policy, max_bytes=max_bytes)
+        return http().fetch_bytes(self._resolve_local(rel), policy=self.policy, max_bytes=max_bytes)
 
     def _copy_local(self, rel: str, dest: Path, max_bytes: int) -> None:
-        download(self._resolve_local(rel), dest, policy=self.policy, max_bytes=max_bytes)
+        http().download(self._resolve_local(rel), dest, policy=self.policy, max_bytes=max_bytes)
 
     def _sha256_local(self, rel: str, max_bytes: int) -> str:
         return _url_sha256(self._resolve_local(rel), self.policy, max_bytes)
@@ -350,7 +369,7 @@ def _url_sha256(url: str, policy: HttpPolicy, max_bytes: int) -> str:
     """sha256 of a URL's body, streamed through a temporary file (weights may be gigabytes)."""
     with tempfile.TemporaryDirectory(prefix="zoo-hash-") as tmp:
         path = Path(tmp) / "body"
-        download(url, path, policy=policy, max_bytes=max_bytes)
+        http().download(url, path, policy=policy, max_bytes=max_bytes)
         with open(path, "rb") as f:
             return _hash_stream(iter(lambda: f.read(_CHUNK), b""))
 
@@ -358,8 +377,8 @@ def _url_sha256(url: str, policy: HttpPolicy, max_bytes: int) -> str:
 def _url_problem(url: str, policy: HttpPolicy) -> str | None:
     """None when `url` can be fetched, else why not (refused address, HTTP status, ...)."""
     try:
-        fetch_bytes(url, policy=policy, max_bytes=0)
-    except HttpError as e:
+        http().fetch_bytes(url, policy=policy, max_bytes=0)
+    except http().HttpError as e:
         # A body larger than the zero-byte cap proves the file is there.
         if e.status is None and "limit" in e.msg:
             return None
@@ -398,7 +417,7 @@ class SubRoot(Root):
     """A folder inside another root (a collection entry's RDF in a zip or a subfolder)."""
 
     def __init__(self, parent: Root, prefix: str):
-        super().__init__(parent.policy)
+        super().__init__(parent._policy)
         self.parent = parent
         self.prefix = check_relative(prefix, source=parent.display).rstrip("/") + "/"
 
@@ -434,10 +453,10 @@ def sub_root(root: Root, rdf_path: str) -> Root:
     if not folder:
         return root
     if isinstance(root, FolderRoot):
-        inner = FolderRoot(root.folder / folder, root.policy)
+        inner = FolderRoot(root.folder / folder, root._policy)
         if root.folder not in inner.folder.parents:
             raise BadInput(f"{folder!r} leads out of the resource's folder (symlink)", source=root.display)
         return inner
     if isinstance(root, UrlRoot):
-        return UrlRoot(root.resolve(rdf_path), root.policy)
+        return UrlRoot(root.resolve(rdf_path), root._policy)
     return SubRoot(root, folder)

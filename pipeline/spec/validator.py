@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import copy
 import os
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from pipeline.errors import BadInput
-from pipeline.base.http import HttpPolicy
 from pipeline.spec.fieldtypes import FAIL, Ctx, describe
 from pipeline.spec.guidance import ignored_near_misses, order
 from pipeline.spec.load import LoadedRdf, load_rdf
 from pipeline.spec.report import ERROR, Issue, Report, error
 from pipeline.spec.root import Root
 from pipeline.spec.versions import Kind, classify, future_patch
+
+if TYPE_CHECKING:
+    from pipeline.base.http import HttpPolicy
 
 
 def validate(source_or_loaded: LoadedRdf | str | os.PathLike, *, io: bool = True, remote: bool = False,
@@ -42,7 +43,8 @@ def check_structure(data: Any) -> tuple[Kind | None, Any, list[Issue]]:
     kind, issues = classify(data)
     if kind is None:
         return None, FAIL, issues
-    work = copy.deepcopy(data)
+    # Converters never change the caller's data: they copy what they rewrite (Model.before gets a copy).
+    work = dict(data)
     if future_patch(work, kind):
         work["format_version"] = kind.implemented
     ctx = Ctx()

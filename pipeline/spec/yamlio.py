@@ -15,9 +15,10 @@ import io
 import math
 import re
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Iterator
 
 from ruamel.yaml import YAML
+from ruamel.yaml.cyaml import CParser
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent,
@@ -239,6 +240,17 @@ class _Builder:
 _MISSING = object()
 
 
+def _events(text: str) -> Iterator[Any]:
+    """libyaml's parse events for `text` (ruamel.yaml.clib), without the generator of YAML.parse."""
+    parser = CParser(text)
+    try:
+        get, check = parser.get_event, parser.check_event
+        while check():
+            yield get()
+    finally:
+        parser.dispose()
+
+
 def _reader(pure: bool = False) -> YAML:
     yaml = YAML(typ="safe", pure=pure)
     yaml.allow_duplicate_keys = True
@@ -273,7 +285,7 @@ def loads(
     text = decode(data, source=source, max_bytes=max_bytes)
     builder = _Builder(source, max_nodes, max_depth)
     try:
-        return builder.build(_reader().parse(text))
+        return builder.build(_events(text))
     except (YAMLError, RecursionError) as e:
         raise _explain(text, source, e) from None
 
