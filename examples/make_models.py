@@ -472,7 +472,8 @@ def membrane_v04(rdf05: dict) -> dict:
         "name": "distance", "axes": "bzyxc", "data_type": "float32",
         "shape": {"reference_tensor": "raw", "scale": [1, 1, 1, 1, 1], "offset": [0, 0, 0, 0, 0]},
         "halo": [0, 1, 1, 1, 0],
-        "postprocessing": [{"name": "scale_linear", "kwargs": {"gain": 0.5, "offset": 0.5}},
+        # a 0.4 postprocessing step with an `axes` option must name them: the format's reference refuses it otherwise
+        "postprocessing": [{"name": "scale_linear", "kwargs": {"axes": "zyxc", "gain": 0.5, "offset": 0.5}},
                            {"name": "clip", "kwargs": {"min": 0.0, "max": 1.0}}],
     }]
     rdf["test_inputs"] = ["test_input.npy"]
