@@ -39,6 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.spec_mutations import mutate  # noqa: E402
+from tests.testkit.reference_locs import same_field  # noqa: E402
 from pipeline.spec import yamlio  # noqa: E402
 from pipeline.spec.load import is_rdf_name  # noqa: E402
 from pipeline.spec.validator import validate  # noqa: E402
@@ -136,31 +137,6 @@ def mutation_set(sources: list[Path], count: int, seed: int) -> tuple[list[Path]
 
 # ---- comparison -------------------------------------------------------------------------------
 
-def _data_path(data: object, loc: list, kind: str) -> tuple:
-    """The reference's loc without its union-member tags: only the steps that exist in the data."""
-    out = []
-    for n, step in enumerate(loc):
-        if isinstance(data, dict) and step in data:
-            data = data[step]
-            out.append(step)
-        elif isinstance(data, list) and isinstance(step, int) and step < len(data):
-            data = data[step]
-            out.append(step)
-        elif n == len(loc) - 1 and isinstance(data, dict) and kind in ("missing", "extra_forbidden"):
-            out.append(step)  # a missing field; other steps not in the data are union-member tags
-    return tuple(out)
-
-
-def _same_field(ref_errors: list[dict], ours: list, data: object) -> bool:
-    if not ref_errors:
-        return True
-    ref_paths = [_data_path(data, e["loc"], e["type"]) for e in ref_errors]
-    if any(not p for p in ref_paths):  # a model-level error of the reference: any field of ours is as good
-        return True
-    our_paths = [tuple(e.loc) for e in ours]
-    return any(o[:len(r)] == r or (r[:len(o)] == o and o) for r in ref_paths for o in our_paths)
-
-
 def _cause(errors: list, ours: bool) -> str:
     if not errors:
         return "(no error)"
@@ -191,7 +167,7 @@ def compare(name: str, paths: list[Path], labels: dict[Path, str] | None = None)
                     data = yamlio.loads(path.read_bytes(), source=str(path))
                 except Exception:  # noqa: BLE001 - unreadable: no fields to compare
                     data = None
-                if _same_field(ref["errors"], report.errors, data):
+                if same_field(ref["errors"], [e.loc for e in report.errors], data):
                     stats["same_field"] += 1
                 else:
                     causes[f"different field: ours {_cause(report.errors, True)} / reference "
