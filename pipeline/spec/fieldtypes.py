@@ -617,18 +617,22 @@ class Model(Type):
         return self._after(out, loc, ctx)
 
     def _extra(self, value: dict, loc: Loc, ctx: Ctx, out: Obj) -> bool:
-        failed = False
+        unknown = 0
         for key in value:
             if key in self.fields:
                 continue
             if self.extra == "allow":
                 out[key] = value[key]
             elif self.extra == "forbid":
-                hint = self.hints.get(key) if isinstance(key, str) else None
-                msg = f"unknown field: {hint}" if hint else unknown_key_message(key, self.fields, self.hints.get("*"))
-                ctx.error(loc + (key,), msg, "extra_forbidden")
-                failed = True
-        return failed
+                unknown += 1
+                if unknown <= MAX_UNKNOWN_REPORTED:
+                    hint = self.hints.get(key) if isinstance(key, str) else None
+                    msg = f"unknown field: {hint}" if hint else \
+                        unknown_key_message(key, self.fields, self.hints.get("*"))
+                    ctx.error(loc + (key,), msg, "extra_forbidden")
+        if unknown > MAX_UNKNOWN_REPORTED:  # a hostile mapping of thousands of keys gets one line, not thousands
+            ctx.error(loc, f"... and {unknown - MAX_UNKNOWN_REPORTED} more unknown fields", "extra_forbidden")
+        return unknown > 0
 
     def _after(self, out: Obj, loc: Loc, ctx: Ctx) -> Any:
         for hook in self.after:
@@ -662,13 +666,16 @@ class Model(Type):
         return {"$ref": f"#/$defs/{self.name}"}
 
 
+MAX_UNKNOWN_REPORTED = 20
+
+
 def unknown_key_message(key: Any, known: Iterable[str], otherwise: str | None = None) -> str:
     """'unknown field', with a did-you-mean when a known field is close (a typo or another case)."""
     text = str(key)
     names = list(known)
     lowered = {n.lower(): n for n in names}
-    match = lowered.get(text.lower().replace("-", "_").replace(" ", "_"))
-    if match is None:
+    match = lowered.get(text.lower().replace("-", "_").replace(" ", "_")) if len(text) <= 64 else None
+    if match is None and len(text) <= 64:  # a long key is no typo, and comparing it would cost
         close = difflib.get_close_matches(text, names, n=1, cutoff=0.75)
         match = close[0] if close else None
     hint = f"; did you mean `{match}`?" if match else f" ({otherwise or 'free-form data belongs under `config`'})"

@@ -77,9 +77,11 @@ def ignored_near_misses(data: dict, known: Any) -> list[Issue]:
 
     notes = []
     for key in data:
-        if key in known or not isinstance(key, str):
+        if key in known or not isinstance(key, str) or len(key) > 64:
             continue
         msg = unknown_key_message(key, known)
         if "did you mean" in msg:
             notes.append(warning([key], msg.replace("unknown field", "unknown field, ignored"), "near_miss", INFO))
+            if len(notes) == 20:
+                break
     return notes

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 MiB = 1024 * 1024
 MAX_RDF_BYTES = 16 * MiB
 MAX_PACKAGE_BYTES = 1024 * MiB
+MAX_RDF_NODES = 200_000  # real RDFs have at most a few thousand YAML nodes
 RDF_NAMES = ("rdf.yaml", "bioimageio.yaml", "model.yaml")
 RDF_SUFFIXES = (".rdf.yaml", ".bioimageio.yaml", ".model.yaml")
 
@@ -59,7 +60,7 @@ def parse_rdf(raw: bytes, *, source: str, max_bytes: int = MAX_RDF_BYTES) -> dic
     """Parse RDF bytes into a plain mapping; BadInput for anything that is not one."""
     if not raw.strip():
         raise BadInput("the RDF is empty", source=source)
-    data = yamlio.loads(raw, source=source, max_bytes=max_bytes)
+    data = yamlio.loads(raw, source=source, max_bytes=max_bytes, max_nodes=MAX_RDF_NODES)
     if data is None:
         raise BadInput("the RDF is empty", source=source)
     if not isinstance(data, dict):

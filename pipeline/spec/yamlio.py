@@ -143,10 +143,12 @@ class _Builder:
         where = f" (line {mark.line + 1})" if mark is not None else ""
         return BadInput(f"{msg}{where}", source=self.source)
 
-    def spend(self, size: int, event: Any) -> None:
+    def spend(self, size: int, event: Any, alias: bool = False) -> None:
         self.budget -= size
         if self.budget < 0:
-            raise self.fail(f"YAML expands to more than {self.max_nodes} nodes (alias bomb?)", event)
+            what = "expands through aliases to" if alias else "has"
+            raise self.fail(f"YAML {what} more than {self.max_nodes} nodes{' (alias bomb?)' if alias else ''}",
+                            event)
 
     def scalar(self, event: ScalarEvent) -> Any:
         tag, text = event.tag, event.value
@@ -185,7 +187,7 @@ class _Builder:
                 if event.anchor not in self.anchors:
                     raise self.fail(f"malformed YAML: found undefined alias {event.anchor!r}", event)
                 value, size = self.anchors[event.anchor]
-                self.spend(size, event)
+                self.spend(size, event, alias=True)
                 anchor = None
             elif kind is DocumentStartEvent:
                 documents += 1
@@ -231,7 +233,7 @@ class _Builder:
         # Explicit keys win; among merged mappings the earlier one wins (YAML merge semantics).
         out = dict(container)
         for source in merges:
-            self.spend(len(source), start)
+            self.spend(len(source), start, alias=True)
             for key, item in source.items():
                 out.setdefault(key, item)
         return out
