@@ -1,4 +1,4 @@
-"""Compare outputs with expected test tensors under the format's tolerances (FORMAT.md §7)."""
+"""Compare outputs with expected test tensors under the format's tolerances (docs/format.md §7)."""
 
 from __future__ import annotations
 

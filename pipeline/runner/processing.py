@@ -1,4 +1,4 @@
-"""Pre- and postprocessing ops with the math the reference runner uses (FORMAT.md §3, §4, §6).
+"""Pre- and postprocessing ops with the math the reference runner uses (docs/format.md §3, §4, §6).
 
 Statistics are computed from the tensors of the sample being processed: a per-sample op reduces
 over its `axes`; `axes: None` reduces over every axis including batch (a dataset statistic, which

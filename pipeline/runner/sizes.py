@@ -194,7 +194,7 @@ def smallest(ms: ModelSizes, s: Size) -> int | None:
 
 
 def _check_output_halos(ms: ModelSizes) -> None:
-    """The smallest output minus twice its halo must keep at least one pixel (FORMAT.md §3)."""
+    """The smallest output minus twice its halo must keep at least one pixel (docs/format.md §3)."""
     for sizes in ms.outputs.values():
         for s in sizes:
             low = smallest(ms, s)

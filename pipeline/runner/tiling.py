@@ -1,4 +1,4 @@
-"""Blockwise prediction (FORMAT.md §7): preprocess the whole sample, run the network block by block with
+"""Blockwise prediction (docs/format.md §7): preprocess the whole sample, run the network block by block with
 the output halo as context (borders padded as the input's `pad` says, symmetric by default like the
 reference runner), keep only every output's halo-free inner part, then postprocess the whole output.
 The network only ever sees one block, so its memory is bounded by the block size.

@@ -224,7 +224,7 @@ def _as_loaded(data: dict, entry: Entry, store: Store, rid: str) -> LoadedRdf:
 
 
 def resolve_entries(loaded: LoadedRdf, policy: HttpPolicy | None) -> list[Entry]:
-    """Entries per FORMAT.md §8 (the format library's resolver), plus each entry's own RDF."""
+    """Entries per docs/format.md §8 (the format library's resolver), plus each entry's own RDF."""
     from pipeline.spec import resolve_collection
 
     collection_id = str(loaded.data.get("id") or "")

@@ -130,7 +130,7 @@ def _version(client: ZenodoClient, record: ZenodoRecord, resource: Resource | No
 
 
 def pick_rdf(record: ZenodoRecord) -> ZenodoFile:
-    """The record's RDF file (FORMAT.md §1 names), or BadInput listing what the record holds."""
+    """The record's RDF file (docs/format.md §1 names), or BadInput listing what the record holds."""
     name = find_rdf_name(f.key for f in record.files)
     if name is None:
         keys = ", ".join(sorted(f.key for f in record.files)[:10]) or "none"

@@ -1,4 +1,4 @@
-"""Partner collection RDFs: each entry becomes its own RDF (FORMAT.md §8)."""
+"""Partner collection RDFs: each entry becomes its own RDF (docs/format.md §8)."""
 
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ class LoadedRdf:
 
 
 def is_rdf_name(name: str) -> bool:
-    """True if a file called `name` is recognised as an RDF (FORMAT.md §1)."""
+    """True if a file called `name` is recognised as an RDF (docs/format.md §1)."""
     base = posixpath.basename(name)
     return base in RDF_NAMES or base.endswith(RDF_SUFFIXES)
 

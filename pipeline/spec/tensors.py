@@ -1,4 +1,4 @@
-"""Test tensor checks: `.npy` files load without pickle and fit the declared axes and dtypes (FORMAT.md §4)."""
+"""Test tensor checks: `.npy` files load without pickle and fit the declared axes and dtypes (docs/format.md §4)."""
 
 from __future__ import annotations
 

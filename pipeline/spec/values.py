@@ -39,7 +39,7 @@ def _no_edge_slash(value: str) -> str:
 
 
 def resource_id(lowercase: bool) -> Type:
-    """Resource ids: `[a-z0-9_-/.]`; 0.2 types and model 0.4 lower-case capitals first (FORMAT.md §1)."""
+    """Resource ids: `[a-z0-9_-/.]`; 0.2 types and model 0.4 lower-case capitals first (docs/format.md §1)."""
     text = "an id of a-z 0-9 _ - / . (capitals are lower-cased)" if lowercase else "an id of a-z 0-9 _ - / ."
     return Then(Str(min_len=1, lower=lowercase, chars=LOWER_ID_CHARS, expected=text), _no_edge_slash)
 
@@ -82,7 +82,7 @@ DOI_PREFIXES = ("https://doi.org/", "http://dx.doi.org/")
 
 
 def strip_doi_prefix(value: Any) -> Any:
-    """The reference accepts a cite DOI given as a doi.org URL (FORMAT.md §1)."""
+    """The reference accepts a cite DOI given as a doi.org URL (docs/format.md §1)."""
     if isinstance(value, str):
         for prefix in DOI_PREFIXES:
             if value.startswith(prefix):

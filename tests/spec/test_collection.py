@@ -1,4 +1,4 @@
-"""Partner collections: entries resolved per FORMAT.md §8 and validated one by one."""
+"""Partner collections: entries resolved per docs/format.md §8 and validated one by one."""
 
 from __future__ import annotations
 
