@@ -99,6 +99,29 @@ def case(data: dict, rng: random.Random) -> str:
     return f"case {_show(path)}"
 
 
+def spelling(data: dict, rng: random.Random) -> str:
+    """A value written another way that means the same to a lax reader (or not): 512 -> '512', 512.0,
+    true -> 'yes', 'float32' -> 'Float32', 1.5 -> '1.5', 'x' -> ' x'."""
+    candidates = [p for p in _paths(data) if p and not isinstance(_get(data, p), (dict, list))]
+    if not candidates:
+        return "spelling (no-op)"
+    path = rng.choice(candidates)
+    value = _get(data, path)
+    if isinstance(value, bool):
+        new: Any = rng.choice(["yes", "no", "true", "True", 1, 0, "on"])
+    elif isinstance(value, int):
+        new = rng.choice([str(value), float(value), f" {value} ", f"{value}.0", value + 0.5])
+    elif isinstance(value, float):
+        new = rng.choice([str(value), repr(value), int(value) if value == value and abs(value) < 1e18 else "inf",
+                          f"{value:e}"])
+    elif isinstance(value, str):
+        new = rng.choice([value.capitalize(), f" {value}", value + "/", value.replace("_", "-"), value + ".0"])
+    else:
+        new = rng.choice([0, "null", ""])
+    _set(data, path, new)
+    return f"spelling {_show(path)}"
+
+
 def _file_like(value: Any) -> bool:
     return isinstance(value, str) and "." in value[-6:] and " " not in value and len(value) < 300
 
@@ -147,7 +170,7 @@ def version(data: dict, rng: random.Random) -> str:
 
 OPERATORS: dict[str, Callable[[dict, random.Random], str]] = {
     "drop": drop, "null": null, "retype": retype, "rename": rename, "case": case, "url": url_form,
-    "version": version,
+    "version": version, "spelling": spelling,
 }
 
 
@@ -158,8 +181,14 @@ def _show(path: Path) -> str:
     return text or "(root)"
 
 
-def mutate(data: dict, rng: random.Random) -> tuple[str, dict]:
-    """One seeded mutation of a copy of `data`: (operator and where, mutated data)."""
-    operator = rng.choice(list(OPERATORS))
+def mutate(data: dict, rng: random.Random, depth: int = 1) -> tuple[str, dict]:
+    """1..depth seeded mutations of a copy of `data`: (operators and where, mutated data)."""
     out = copy.deepcopy(data)
-    return f"{operator}: {OPERATORS[operator](out, rng)}", out
+    labels = []
+    for _ in range(rng.randint(1, depth)):
+        operator = rng.choice(list(OPERATORS))
+        try:
+            labels.append(f"{operator}: {OPERATORS[operator](out, rng)}")
+        except (IndexError, KeyError, TypeError):  # nothing left to mutate that way
+            labels.append(f"{operator}: (no-op)")
+    return "; ".join(labels), out
