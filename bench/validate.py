@@ -55,7 +55,7 @@ def model05(rng: random.Random, n: int) -> dict:
                        "data": {"type": "float32", "range": [None, None]}})
     out_axes = [{"type": "batch"}, {"type": "channel", "channel_names": ["foreground", "boundary"]}]
     out_axes += [{"type": "space", "id": a, "size": {"tensor_id": "input0", "axis_id": a}, "scale": 0.5,
-                  "halo": rng.choice([0, 2, 4])} for a in spatial]
+                  "unit": "micrometer", "halo": rng.choice([1, 2, 4])} for a in spatial]
     outputs = [{"id": "prediction", "axes": out_axes, "postprocessing": [{"id": "sigmoid"}],
                 "test_tensor": {"source": "test_output.npy", "sha256": "c" * 64}}]
     weights = {"pytorch_state_dict": {

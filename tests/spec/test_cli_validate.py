@@ -48,9 +48,20 @@ def test_bad_usage_exits_2():
 
 
 def test_upgrade_prints_latest_yaml(capsys):
-    assert main(["upgrade", str(FIXTURES / "valid" / "model-0.4")]) == 0
+    assert main(["upgrade", str(FIXTURES / "valid" / "generic-0.2")]) == 0
     upgraded = yamlio.loads(capsys.readouterr().out, source="stdout")
+    assert upgraded["format_version"] == "0.3.4" and upgraded["authors"][0] == {"name": "Jane Doe"}
+
+
+def test_upgrade_names_what_the_source_does_not_say_and_exits_1(capsys):
+    # the 0.4 fixture's torchscript weights give no pytorch_version, which format 0.5 requires
+    assert main(["upgrade", str(FIXTURES / "valid" / "model-0.4")]) == 1
+    captured = capsys.readouterr()
+    upgraded = yamlio.loads(captured.out, source="stdout")
     assert upgraded["format_version"] == "0.5.14" and upgraded["inputs"][0]["id"] == "raw"
+    assert "pytorch_version" not in upgraded["weights"]["torchscript"]
+    assert captured.err == ("zoo upgrade: weights.torchscript.pytorch_version: field required "
+                            "(the source does not say it; add it)\n")
 
 
 def test_upgrade_of_invalid_rdf_exits_1_and_unreadable_exits_2(capsys, tmp_path):
