@@ -19,8 +19,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.spec import validate  # noqa: E402
-from tests.adversarial.test_hostile_yaml_shapes import HEAD, SHAPES, nested  # noqa: E402
+from pipeline.spec import validate
+from tests.adversarial.test_hostile_yaml_shapes import HEAD, SHAPES, nested
 
 LIMIT_S = 2.0
 SCALED = {

@@ -252,10 +252,26 @@ def maintainers_exist(obj: Obj, loc: Loc, ctx: Ctx) -> None:
         ctx.warn(loc + ("authors",), "no maintainers and no author with a `github_user`", "maintainers", ALERT)
 
 
-def _version_number(data: dict, loc: Loc, ctx: Ctx) -> None:
+def version_number_to_version(data: dict, loc: Loc = (), ctx: Ctx | None = None) -> None:
+    """0.3 and model 0.5 read a deprecated `version_number` as `version` (when no version is given)."""
     number = data.pop("version_number", None)
     if number is not None and data.get("version") is None:
         data["version"] = number
+
+
+def not_own_parent(fmt: str) -> Any:
+    """A hook: the weights entry of `fmt` may not name itself as its parent."""
+    def hook(obj: Obj, loc: Loc, ctx: Ctx) -> None:
+        if obj.get("parent") == fmt:
+            ctx.error(loc + ("parent",), "a weights entry cannot be its own parent", "weights_parent")
+    return hook
+
+
+def percentiles_ordered(obj: Obj, loc: Loc, ctx: Ctx) -> None:
+    """A hook: min_percentile < max_percentile."""
+    if obj["min_percentile"] >= obj["max_percentile"]:
+        ctx.error(loc + ("max_percentile",), f"expected max_percentile > min_percentile "
+                  f"({obj['min_percentile']:g}), got {obj['max_percentile']:g}", "processing_kwargs")
 
 
 def general03() -> dict[str, Field]:
@@ -336,7 +352,7 @@ def resource03(kind: str) -> Model:
             "notebook": Field(Then(FILE_SOURCE, with_suffix((".ipynb",)))),
         }[kind]
     return Model(f"{kind}-0.3", fields, extra="ignore" if kind == "generic" else "forbid",
-                 before=[convert03, _version_number], after=[maintainers_exist])
+                 before=[convert03, version_number_to_version], after=[maintainers_exist])
 
 
 def linked_dataset02() -> Model:

@@ -6,16 +6,17 @@ import keyword
 from typing import Any
 
 from pipeline.spec.descr_general import (
-    ATTACHMENTS02, AUTHOR02, ID02, general02, linked_dataset02, names_without_slashes, nickname_to_id, resource02, strip_prefixes,
+    ATTACHMENTS02, AUTHOR02, ID02, general02, linked_dataset02, names_without_slashes, nickname_to_id, not_own_parent,
+    percentiles_ordered, resource02, strip_prefixes,
 )
 from pipeline.spec.fieldtypes import (
-    AnyOf, AnyValue, Ctx, DictOf, Field, Float, Int, Invalid, ListOf, Lit, Loc, Model, Obj, Opt, Str, Tagged,
-    Then, Warn,
+    AnyOf, AnyValue, Ctx, DictOf, Field, Float, Int, Invalid, ListOf, Lit, Loc, Model, Obj, Opt, Str, Tagged, Then,
+    Warn,
 )
 from pipeline.spec.report import ALERT, INFO, WARNING
 from pipeline.spec.values import (
-    FILE_SOURCE, HTTP_URL, IDENTIFIER, LOWER_IDENTIFIER, PACKAGED_SOURCE, SHA256, TIMESTAMP, VERSION,
-    is_license, relative_path_problem, url_problem, with_suffix,
+    FILE_SOURCE, LOWER_IDENTIFIER, PACKAGED_SOURCE, SHA256, TIMESTAMP, VERSION, is_license, relative_path_problem,
+    url_problem, with_suffix,
 )
 
 WEIGHTS_FORMATS = ("keras_hdf5", "onnx", "pytorch_state_dict", "tensorflow_js", "tensorflow_saved_model_bundle",
@@ -56,13 +57,6 @@ def _mean_std_match_mode(obj: Obj, loc: Loc, ctx: Ctx) -> None:
             ctx.error(loc + (key,), "field required when mode is fixed", "missing")
         elif not fixed and obj.get(key) is not None:
             ctx.error(loc + (key,), f"not allowed for mode {obj['mode']}", "processing_kwargs")
-
-
-def percentiles_ordered(obj: Obj, loc: Loc, ctx: Ctx) -> None:
-    """min_percentile < max_percentile."""
-    if obj["min_percentile"] >= obj["max_percentile"]:
-        ctx.error(loc + ("max_percentile",), f"expected max_percentile > min_percentile "
-                  f"({obj['min_percentile']:g}), got {obj['max_percentile']:g}", "processing_kwargs")
 
 
 KWARGS = {
@@ -258,13 +252,6 @@ def _version_given(field: str, what: str) -> Any:
     return check
 
 
-def _not_own_parent(fmt: str) -> Any:
-    def hook(obj: Obj, loc: Loc, ctx: Ctx) -> None:
-        if obj.get("parent") == fmt:
-            ctx.error(loc + ("parent",), "a weights entry cannot be its own parent", "weights_parent")
-    return hook
-
-
 def _architecture_sha(obj: Obj, loc: Loc, ctx: Ctx) -> None:
     from_file = is_file_callable(obj["architecture"])
     if from_file and obj.get("architecture_sha256") is None:
@@ -284,7 +271,7 @@ def _entry(fmt: str, extra: dict[str, Field], *after: Any) -> Model:
         "parent": Field(Opt(Lit(*WEIGHTS_FORMATS)), None),
         **extra,
     }
-    return Model(f"{fmt}-weights04", fields, after=[_not_own_parent(fmt), *after])
+    return Model(f"{fmt}-weights04", fields, after=[not_own_parent(fmt), *after])
 
 
 def _versioned(field: str, what: str, type_: Any = VERSION) -> dict[str, Field]:

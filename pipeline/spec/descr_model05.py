@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import string
 from typing import Any
 
 from pipeline.spec.descr_general import (
-    AUTHOR03, DOCUMENTATION03, ID03, PACKAGED_FILE, fair, general03, maintainers_exist, plain_files_to_objects,
-    resource02, resource03,
+    AUTHOR03, DOCUMENTATION03, ID03, PACKAGED_FILE, fair, general03, maintainers_exist, not_own_parent,
+    plain_files_to_objects, resource02, resource03, version_number_to_version,
 )
 from pipeline.spec.descr_model04 import RUN_MODE
 from pipeline.spec.descr_model05_tensors import INPUT, OUTPUT, axis_id_of
@@ -15,10 +14,9 @@ from pipeline.spec.fieldtypes import (
     AnyOf, AnyValue, Bool, Ctx, DictOf, Field, Float, Int, Invalid, ListOf, Lit, Loc, Model, Obj, Opt, Str, Then,
     TupleOf, Warn,
 )
-from pipeline.spec.report import INFO, WARNING
+from pipeline.spec.report import WARNING
 from pipeline.spec.values import (
-    FILE_SOURCE, HTTP_URL, IDENTIFIER, SHA256, TENSOR_ID, TIMESTAMP, VERSION, file_descr, file_name, not_rdf_name,
-    with_suffix,
+    FILE_SOURCE, HTTP_URL, IDENTIFIER, SHA256, TENSOR_ID, TIMESTAMP, VERSION, file_name, not_rdf_name, with_suffix,
 )
 
 WEIGHTS_FORMATS = ("keras_hdf5", "keras_v3", "onnx", "pytorch_state_dict", "tensorflow_js",
@@ -26,13 +24,6 @@ WEIGHTS_FORMATS = ("keras_hdf5", "keras_v3", "onnx", "pytorch_state_dict", "tens
 LATEST = "0.5.14"
 VERSION_HELP = "a known format version of three numbers (model 0.3.x, 0.4.x or 0.5.x; latest {latest})"
 WEIGHTS_SOURCE = Then(FILE_SOURCE, not_rdf_name)
-
-
-def _not_own_parent(fmt: str) -> Any:
-    def hook(obj: Obj, loc: Loc, ctx: Ctx) -> None:
-        if obj.get("parent") == fmt:
-            ctx.error(loc + ("parent",), "a weights entry cannot be its own parent", "weights_parent")
-    return hook
 
 
 def _keras3(value: str) -> str:
@@ -64,7 +55,7 @@ def _entry(fmt: str, extra: dict[str, Field], *after: Any, source: Any = WEIGHTS
     fields = {"source": Field(source), "sha256": Field(Opt(SHA256), None),
               "authors": Field(Opt(ListOf(AUTHOR03)), None),
               "parent": Field(Opt(Lit(*WEIGHTS_FORMATS)), None), "comment": Field(Str(), ""), **extra}
-    return Model(f"{fmt}-weights05", fields, after=[_not_own_parent(fmt), *after])
+    return Model(f"{fmt}-weights05", fields, after=[not_own_parent(fmt), *after])
 
 
 ENTRIES = {
@@ -371,18 +362,8 @@ def convert05(data: dict, loc: Loc = (), ctx: Ctx | None = None) -> None:
         plain_files_to_objects(data)
 
 
-def _version_number(data: dict, loc: Loc, ctx: Ctx) -> None:
-    number = data.pop("version_number", None)
-    if number is not None and data.get("version") is None:
-        data["version"] = number
-
-
 def _linked(name: str) -> Model:
-    def version_number(data: dict, loc: Loc, ctx: Ctx) -> None:
-        number = data.pop("version_number", None)
-        if number is not None and data.get("version") is None:
-            data["version"] = number
-    return Model(name, {"id": Field(ID03), "version": Field(Opt(VERSION), None)}, before=[version_number])
+    return Model(name, {"id": Field(ID03), "version": Field(Opt(VERSION), None)}, before=[version_number_to_version])
 
 
 def _run_mode_given(value: Any) -> None:
@@ -409,7 +390,7 @@ def model05() -> Model:
         "weights": Field(WEIGHTS),
         "config": Field(CONFIG, dict),
     })
-    return Model("model-0.5", fields, before=[convert05, _version_number],
+    return Model("model-0.5", fields, before=[convert05, version_number_to_version],
                  after=[maintainers_exist, _proc_references, _shared_ids, _parent_not_self, _tolerance_outputs])
 
 

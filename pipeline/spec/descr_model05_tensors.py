@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.spec.descr_general import PACKAGED_FILE, fair
+from pipeline.spec.descr_general import PACKAGED_FILE, fair, percentiles_ordered
 from pipeline.spec.fieldtypes import (
-    AnyOf, AnyValue, Bool, Ctx, DictOf, Field, Float, Int, Invalid, ListOf, Lit, Loc, Model, Obj, Opt, Str,
-    Tagged, Then, TupleOf, Type,
+    AnyOf, AnyValue, Bool, Ctx, DictOf, Field, Float, Int, Invalid, ListOf, Lit, Loc, Model, Obj, Opt, Str, Tagged,
+    Then, TupleOf, Type,
 )
 from pipeline.spec.report import WARNING
 from pipeline.spec.values import (
@@ -210,12 +210,6 @@ def _mean_std_lengths(obj: Obj, loc: Loc, ctx: Ctx) -> None:
                   "processing_kwargs")
 
 
-def _percentiles(obj: Obj, loc: Loc, ctx: Ctx) -> None:
-    if obj["min_percentile"] >= obj["max_percentile"]:
-        ctx.error(loc + ("max_percentile",), f"expected max_percentile > min_percentile ({obj['min_percentile']:g}),"
-                  f" got {obj['max_percentile']:g}", "processing_kwargs")
-
-
 STD = Float(ge=1e-6)
 _STARDIST = {"prob_threshold": Field(Float()), "nms_threshold": Field(Float()), "n_rays": Field(Int())}
 _PAIR = TupleOf(Int(), Int())
@@ -241,7 +235,7 @@ KWARGS: dict[str, Type] = {
     "zero_mean_unit_variance": _kw("ZeroMeanUnitVariance", {"axes": Field(OP_AXES, None), "eps": Field(EPS, 1e-6)}),
     "scale_range": _kw("ScaleRange", {"axes": Field(OP_AXES, None), "min_percentile": Field(_PCT_LO, 0.0),
                                       "max_percentile": Field(_PCT_HI, 100.0), "eps": Field(EPS, 1e-6),
-                                      "reference_tensor": Field(Opt(TENSOR_ID), None)}, _percentiles),
+                                      "reference_tensor": Field(Opt(TENSOR_ID), None)}, percentiles_ordered),
     "scale_mean_variance": _kw("ScaleMeanVariance", {"reference_tensor": Field(TENSOR_ID),
                                                      "axes": Field(OP_AXES, None), "eps": Field(EPS, 1e-6)}),
     "stardist_postprocessing": AnyOf(

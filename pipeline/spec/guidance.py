@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipeline.spec.report import Issue, error, warning, INFO
+from pipeline.spec.report import INFO, Issue, error, warning
 from pipeline.spec.versions import Kind
 
 _DID_YOU_MEAN = re.compile(r"did you mean `([^`]+)`")

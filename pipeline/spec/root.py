@@ -17,9 +17,8 @@ import zipfile
 import zlib
 from abc import ABC, abstractmethod
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
-
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from pipeline.errors import BadInput
 

@@ -62,7 +62,7 @@ def _guarded(run: Callable[[], Any], ctx: Ctx) -> Any:
         return run()
     except RecursionError:
         return ctx.error((), "the RDF is nested too deeply", "internal_error")
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         return ctx.error((), f"validation failed unexpectedly: {type(e).__name__}: {e}", "internal_error")
 
 
@@ -74,7 +74,7 @@ def validate_data(data: dict, *, root: Root | None = None, source: str = "<data>
     if isinstance(data, dict):
         report.type = data.get("type") if isinstance(data.get("type"), str) else None
         report.format_version = data.get("format_version") if isinstance(data.get("format_version"), str) else None
-    kind, canonical, issues = check_structure(data)
+    kind, _, issues = check_structure(data)
     errors = [i for i in issues if i.severity >= ERROR]
     if kind is not None:
         errors = order(data, kind, errors)
@@ -101,7 +101,7 @@ def _file_checks(data: dict, kind: Kind, root: Root, remote: bool) -> list[Issue
         return run()
     except BadInput as e:
         return [error(list(e.loc), e.msg, "bad_input")]
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         return [error([], f"file checks failed unexpectedly: {type(e).__name__}: {e}", "internal_error")]
 
 

@@ -19,10 +19,8 @@ from urllib.parse import unquote, urlsplit
 
 from packaging.version import InvalidVersion, Version
 
-from pipeline.spec.fieldtypes import (
-    AnyOf, Ctx, Field, Float, Int, Invalid, Loc, Model, Opt, Str, Then, Type, describe,
-)
 from pipeline.errors import BadInput
+from pipeline.spec.fieldtypes import AnyOf, Ctx, Field, Float, Int, Invalid, Loc, Model, Opt, Str, Then, Type, describe
 from pipeline.spec.report import Issue
 from pipeline.spec.root import check_relative
 from pipeline.spec.yamlio import YamlDateTime

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from pipeline.spec import validate, yamlio
-
 from testkit.reference_locs import same_field
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "real-zoo"

@@ -60,7 +60,7 @@ def test_canonical_data_has_the_values_the_reference_reads_and_the_input_is_unto
     data["weights"]["onnx"]["opset_version"] = "15"
     data["authors"][0]["github_user"] = None
     original = copy.deepcopy(data)
-    kind, canonical, issues = check_structure(data)
+    _, canonical, _ = check_structure(data)
     assert data == original  # validation copies what its conversions rewrite
     assert canonical["inputs"][0]["axes"][2]["size"]["min"] == 16
     assert canonical["weights"]["onnx"]["opset_version"] == 15
