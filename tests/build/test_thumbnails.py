@@ -28,6 +28,8 @@ def test_thumbnail_fits_the_card(size, expected):
 def test_transparent_cover_stays_png_opaque_becomes_jpeg():
     assert thumbnail_name("a/cover.png", make_thumbnail(_png(50, 50, "RGBA"), source="x")) == "cover.thumbnail.png"
     assert thumbnail_name("a/cover.png", make_thumbnail(_png(50, 50), source="x")) == "cover.thumbnail.jpg"
+    zenodo = "https://zenodo.org/api/records/6406757/files/cover.png/content"  # the name, not "content"
+    assert thumbnail_name(zenodo, make_thumbnail(_png(50, 50), source="x")) == "cover.thumbnail.jpg"
 
 
 def test_not_an_image_names_the_cover():
