@@ -11,11 +11,11 @@ from pipeline.spec.fieldtypes import (
 )
 from pipeline.spec.report import WARNING
 from pipeline.spec.values import (
-    AXIS_ID, FILE_SOURCE, NON_BATCH_AXIS_ID, SHA256, SI_UNIT, TENSOR_ID, not_rdf_name, resource_id,
+    AXIS_ID, DEFAULT_AXIS_ID, FILE_SOURCE, NON_BATCH_AXIS_ID, SHA256, SI_UNIT, TENSOR_ID, axis_id_of, not_rdf_name,
+    resource_id,
 )
 
 DTYPES = ("float32", "float64", "uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64", "bool")
-DEFAULT_AXIS_ID = {"batch": "batch", "channel": "channel", "index": "index", "time": "time", "space": "x"}
 SPACE_UNITS = ("attometer", "angstrom", "centimeter", "decimeter", "exameter", "femtometer", "foot", "gigameter",
                "hectometer", "inch", "kilometer", "megameter", "meter", "micrometer", "mile", "millimeter",
                "nanometer", "parsec", "petameter", "picometer", "terameter", "yard", "yoctometer", "yottameter",
@@ -273,14 +273,6 @@ POST_STEP = Tagged("id", {**{op: _step(op) for op in POST_OPS}, "custom": CUSTOM
 
 
 # ---- tensors -------------------------------------------------------------------------------
-
-def axis_id_of(axis: dict) -> str:
-    """An axis' id, defaulted by its type (also for unchecked data: anything odd gives 'x')."""
-    value, kind = axis.get("id"), axis.get("type")
-    if isinstance(value, str) and value:
-        return value
-    return DEFAULT_AXIS_ID.get(kind, "x") if isinstance(kind, str) else "x"
-
 
 def _axes_ok(value: list, _: dict) -> list:
     if sum(1 for a in value if a["type"] == "batch") > 1:

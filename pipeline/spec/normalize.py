@@ -13,7 +13,7 @@ import copy
 from typing import Any
 
 from pipeline.errors import BadInput
-from pipeline.spec.descr_model05_tensors import DEFAULT_AXIS_ID
+from pipeline.spec.values import DEFAULT_AXIS_ID
 from pipeline.spec.upgrader import CONVERSION_ERRORS, canonical, upgrade_canonical
 
 VERSION_FIELDS = ("pytorch_version", "tensorflow_version", "opset_version", "keras_version")

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.base import npy
-from pipeline.spec.descr_model05_tensors import axis_id_of as axis_id
+from pipeline.spec.values import axis_id_of as axis_id
 from pipeline.spec.report import Issue, error
 
 FLOAT_TYPES = {"float32", "float64"}

@@ -65,6 +65,17 @@ def _axis_id(value: str) -> str:
     return _identifier(value)
 
 
+DEFAULT_AXIS_ID = {"batch": "batch", "channel": "channel", "index": "index", "time": "time", "space": "x"}
+
+
+def axis_id_of(axis: dict) -> str:
+    """A 0.5 axis' id, defaulted by its type (also for unchecked data: anything odd gives 'x')."""
+    value, kind = axis.get("id"), axis.get("type")
+    if isinstance(value, str) and value:
+        return value
+    return DEFAULT_AXIS_ID.get(kind, "x") if isinstance(kind, str) else "x"
+
+
 AXIS_ID = Then(Str(min_len=1), _axis_id, expected="an axis id (a lower-case identifier of at most 16 characters)")
 NON_BATCH_AXIS_ID = Then(AXIS_ID, lambda v: _not(v, "batch", "a batch axis is not allowed here"))
 
