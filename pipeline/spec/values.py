@@ -11,7 +11,7 @@ import keyword
 import posixpath
 import re
 import string
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Callable
@@ -148,6 +148,9 @@ def _version(value: Any) -> str:
 VERSION = Then(AnyOf(Str(), Int(), Float()), _version, expected="a version like 1.0.2")
 
 
+_END_OF_DAY = re.compile(r"[T ]24:00(:00(\.0+)?)?(?=[+-]|$)")
+
+
 class Timestamp(Type):
     """An ISO 8601 timestamp (text or a YAML timestamp with a time; a bare YAML date is refused, as by the reference)."""
 
@@ -158,8 +161,11 @@ class Timestamp(Type):
             return value
         if type(value) is not str:
             return self.fail(value, loc, ctx)
+        text = value.replace("z", "Z").replace("Z", "+00:00")
+        midnight = _END_OF_DAY.search(text)  # ISO 8601's 24:00 is the next day's 00:00
         try:
-            stamp = datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+            stamp = datetime.fromisoformat(text[:midnight.start()] + "T00:00" + text[midnight.end():]
+                                           if midnight else text) + (timedelta(days=1) if midnight else timedelta())
         except ValueError:
             return self.fail(value, loc, ctx, "datetime")
         if stamp.tzinfo is None:
