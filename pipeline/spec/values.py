@@ -126,6 +126,7 @@ def _label_ok(label: str) -> bool:
 
 def _email(value: str) -> str:
     # The reference checks emails with email-validator; this keeps its main rules without the package.
+    value = value.strip(" \t")
     local, at, domain = value.rpartition("@")
     labels = domain.split(".")
     if not at or not local or len(local) > 64 or _LOCAL_FORBIDDEN.intersection(local) or local[0] == "." \
@@ -148,6 +149,7 @@ def _version(value: Any) -> str:
 VERSION = Then(AnyOf(Str(), Int(), Float()), _version, expected="a version like 1.0.2")
 
 
+_OFFSET = re.compile(r"^([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$")
 _END_OF_DAY = re.compile(r"[T ]24:00(:00(\.0+)?)?(?=[+-]|$)")
 
 
@@ -161,6 +163,10 @@ class Timestamp(Type):
             return value
         if type(value) is not str:
             return self.fail(value, loc, ctx)
+        clock = re.split(r"[Tt ]", value, maxsplit=1)[1:]
+        offset = re.search(r"[+\-Zz].*$", clock[0]) if clock else None
+        if offset and not _OFFSET.match(offset.group()):  # the reference's reader takes Z, ±HH, ±HHMM, ±HH:MM
+            return self.fail(value, loc, ctx, "datetime")
         text = value.replace("z", "Z").replace("Z", "+00:00")
         midnight = _END_OF_DAY.search(text)  # ISO 8601's 24:00 is the next day's 00:00
         try:

@@ -100,3 +100,25 @@ def test_architecture_from_a_zenodo_url_with_its_callable():
     data["weights"]["pytorch_state_dict"]["architecture"] = "/abs/unet.py:UNet2d"
     report = validate_data(data, source="x", io=False)
     assert [e.loc for e in report.errors] == [("weights", "pytorch_state_dict", "architecture")]
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    ("2019-12-11T12:22:32Z", True), ("2019-12-11T12:22:32.123456789Z", True), ("2019-12-11 12:22:32", True),
+    ("2019-12-11", True), ("20191211T122232", True), ("2019-W50-3", True), ("2019-12-11T24:00:00", True),
+    ("2021-02-17t10:13:32+00:00", True), ("2021-02-17T10:13:32+0000", True), ("2021-02-17T10:13:32.5-05", True),
+    ("2021-02-17T10:13:32+00:00.0", False), ("2021-02-17T10:13:32+00:00:00", False),
+    ("2022-10-28T16:20:17+00:00 ", False), (" 2022-01-18T23:04:36+00:00", False), ("yesterday", False),
+])
+def test_timestamps_as_the_reference_parses_them(value, ok):
+    report = validate_data(_with(M04, ("timestamp",), value), source="x", io=False)
+    assert report.passed is ok, report.format_text()
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    ("firstname.lastname@embl.de", True), ("ä@ü.de", True), ("user+tag@sub.example.co.uk", True),
+    ("qin.yu@embl.de ", True), (" qin.yu@embl.de", True), ("a@b", False), ("a@b.1", False), ("a..b@c.d", False),
+    (".a@b.c", False), ("a b@c.d", False), ("a@-b.c", False), ('"quoted"@x.org', False),
+])
+def test_emails_as_the_reference_checks_them(value, ok):
+    report = validate_data(_with(M05, ("authors", 0, "email"), value), source="x", io=False)
+    assert report.passed is ok, report.format_text()
