@@ -282,8 +282,9 @@ def main() -> None:
             for item in items[:args.show]:
                 print(f"    {item}")
     if timing:
-        print(f"\nspeed on {timing['rdfs']} real RDFs, one whole process each (best of 3): ours {timing['ours_wall']} s "
-              f"wall / {timing['ours_cpu']} s CPU, reference {timing['ref_wall']} s wall / {timing['ref_cpu']} s CPU; "
+        print(f"\nspeed on {timing['rdfs']} real RDFs, one whole process each (best of 3): "
+              f"ours {timing['ours_wall']} s wall / {timing['ours_cpu']} s CPU, "
+              f"reference {timing['ref_wall']} s wall / {timing['ref_cpu']} s CPU; "
               f"ratio {timing['ratio_wall']}x wall, {timing['ratio_cpu']}x CPU")
 
 

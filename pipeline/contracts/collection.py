@@ -1,4 +1,4 @@
-"""`collection.json` (the legacy bioimage.io collection shape, FORMAT.md §10, plus zoo fields)
+"""`collection.json` (the legacy bioimage.io collection shape, docs/format.md §10, plus zoo fields)
 and `all_versions.json`: the build writes them, the site and partner tools read them."""
 
 from __future__ import annotations

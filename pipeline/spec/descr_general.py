@@ -141,8 +141,8 @@ def names_without_slashes(data: dict) -> None:
     for group in ("authors", "maintainers"):
         people = data.get(group)
         if isinstance(people, list):
-            data[group] = [dict(p, name=_no_slashes(p["name"])) if isinstance(p, dict) and isinstance(p.get("name"), str)
-                           else p for p in people]
+            data[group] = [dict(p, name=_no_slashes(p["name"]))
+                           if isinstance(p, dict) and isinstance(p.get("name"), str) else p for p in people]
 
 
 def nickname_to_id(data: dict) -> None:
@@ -339,8 +339,8 @@ def convert03(data: dict, loc: Loc = (), ctx: Ctx | None = None) -> None:
 
 def resource03(kind: str) -> Model:
     """generic/application/dataset/notebook 0.3.4."""
-    fields = {"format_version": Field(Lit("0.3.4", expected="a format version such as 0.3.4")), **general03(), "badges": Field(ListOf(BADGE), list),
-              "config": Field(CONFIG03, dict)}
+    fields = {"format_version": Field(Lit("0.3.4", expected="a format version such as 0.3.4")), **general03(),
+              "badges": Field(ListOf(BADGE), list), "config": Field(CONFIG03, dict)}
     if kind == "generic":
         fields.update(type=Field(Then(Str(), _type_is_generic)), id=Field(Opt(ID03), None),
                       parent=Field(Opt(ID03), None), source=Field(Opt(HTTP_URL), None))

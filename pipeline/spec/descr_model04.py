@@ -297,8 +297,9 @@ def _some_weights(obj: Obj, loc: Loc, ctx: Ctx) -> None:
 
 
 WEIGHTS = Model("Weights04", {fmt: Field(Opt(entry), None) for fmt, entry in WEIGHTS_ENTRIES.items()},
-                after=[_some_weights], hints={"*": "not a weights format of model 0.4; known: " + ", ".join(WEIGHTS_FORMATS),
-                                              "keras_v3": "keras_v3 weights need model format 0.5"})
+                after=[_some_weights],
+                hints={"*": "not a weights format of model 0.4; known: " + ", ".join(WEIGHTS_FORMATS),
+                       "keras_v3": "keras_v3 weights need model format 0.5"})
 
 
 # ---- the model -----------------------------------------------------------------------------

@@ -121,7 +121,8 @@ def _values_fit_type(obj: Obj, loc: Loc, ctx: Ctx) -> None:
         else:
             lo, hi = DTYPE_LIMITS[kind]
             ok = not ((isinstance(value, (int, float)) and not lo <= value <= hi)
-                      or (isinstance(value, str) and "uint" not in kind) or (isinstance(value, float) and "int" in kind))
+                      or (isinstance(value, str) and "uint" not in kind)
+                      or (isinstance(value, float) and "int" in kind))
         if not ok:
             bad.append(value)
     if bad:

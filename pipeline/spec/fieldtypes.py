@@ -570,7 +570,8 @@ class Model(Type):
         self.before, self.after, self.doc = tuple(before), tuple(after), doc
         self.expected, self.hints = expected, dict(hints or {})
 
-    def extend(self, name: str, fields: Mapping[str, Field] = {}, *, drop: Iterable[str] = (), **options: Any) -> "Model":
+    def extend(self, name: str, fields: Mapping[str, Field] = {}, *, drop: Iterable[str] = (),
+               **options: Any) -> "Model":
         """A new model with these fields added or replaced (and `drop` removed)."""
         merged = {k: v for k, v in self.fields.items() if k not in set(drop)}
         merged.update(fields)

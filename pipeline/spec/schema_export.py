@@ -24,6 +24,8 @@ def document(family: str, minor: int) -> dict:
     defs: dict = {}
     model = description(family, minor)
     root = model.json_schema(defs)
+    if set(root) == {"$ref"}:  # the description itself at the top, so `properties` name its fields
+        root = defs.pop(root["$ref"].rsplit("/", 1)[-1])
     patch = LATEST_PATCH[family][minor]
     name = f"{family}-0.{minor}.json"
     return {"$schema": DRAFT, "$id": name, "title": f"{family} RDF 0.{minor} (latest patch 0.{minor}.{patch})",

@@ -26,7 +26,8 @@ LEGACY_TOLERANCE = {"relative_tolerance": 1e-3, "absolute_tolerance": 1e-3, "mis
 
 def model04_to_05(data: dict) -> dict:
     """A 0.4 model dict (already a copy) in the latest 0.5 shape."""
-    tensors04 = {t.get("name"): t for t in _list(data.get("inputs")) + _list(data.get("outputs")) if isinstance(t, dict)}
+    tensors04 = {t.get("name"): t for t in _list(data.get("inputs")) + _list(data.get("outputs"))
+                 if isinstance(t, dict)}
     min_shapes = {name: _min_shape(tensors04, name) for name in tensors04}
     inputs = [_input(t, i, data, min_shapes) for i, t in enumerate(_list(data.get("inputs")))]
     outputs = [_output(t, i, data, tensors04, min_shapes) for i, t in enumerate(_list(data.get("outputs")))]

@@ -154,7 +154,7 @@ _END_OF_DAY = re.compile(r"[T ]24:00(:00(\.0+)?)?(?=[+-]|$)")
 
 
 class Timestamp(Type):
-    """An ISO 8601 timestamp (text or a YAML timestamp with a time; a bare YAML date is refused, as by the reference)."""
+    """An ISO 8601 timestamp (text or a YAML timestamp with a time; the reference refuses a bare YAML date)."""
 
     expected = "an ISO 8601 timestamp"
 

@@ -2,7 +2,7 @@
 
 The build validates, tests and publishes this document and a contribution PR shows its
 validation, so all of them see the same RDF. Each layer replaces whole fields, as collection
-overlays do (FORMAT.md §8). From the bottom: the resource's own RDF fields (the base of every
+overlays do (docs/format.md §8). From the bottom: the resource's own RDF fields (the base of every
 version), the source RDF, the partner collection's overlay, the version's own RDF fields and
 name (as the paper-era store wrote corrections), then the maintainers' overrides.
 """

@@ -54,7 +54,7 @@ def valid_id(resource_id: str) -> bool:
 
 # The keys a store entry keeps about a resource and a version. Every other key of a
 # resource.yaml is an RDF field (the format's field names): at resource level it is the base of
-# every version's RDF, at version level it updates that version's RDF (FORMAT.md §10).
+# every version's RDF, at version level it updates that version's RDF (docs/format.md §10).
 RESOURCE_KEYS = ("id", "type", "source", "status", "nickname", "nickname_icon", "owners", "doi", "name", "versions")
 VERSION_KEYS = ("version_id", "rdf_source", "rdf_sha256", "created", "status", "doi", "name", "version_name",
                 "overrides", "rdf_checksum", "partner_overlay")
