@@ -39,6 +39,7 @@ from pipeline.errors import BadInput
 from pipeline.runner.testing import TestResult
 from pipeline.spec import validate
 from pipeline.store import Resource, Store, Version
+from pipeline.store.changes import PrScope
 from pipeline.store.effective import EffectiveRdf, load_effective
 from pipeline.store.model import ACCEPTED
 from pipeline.store.nicknames import duplicates
@@ -61,11 +62,16 @@ class BuildConfig:
     jobs: int = defaults.JOBS
     packages: bool = True
     policy: HttpPolicy | None = None
+    pr: PrScope | None = None  # a PR's build: only what the PR adds or changes can fail it
 
 
 @dataclass(frozen=True)
 class BuildSummary:
-    """The build stage's result; `problems` are per-item failures that did not stop the build."""
+    """The build stage's result; `problems` are per-item failures that did not stop the build.
+
+    A PR's build (`pr` set) fails exactly when a version the PR adds or changes fails validation
+    or its model test, or a problem is about something the PR brings in; every other problem is
+    one of its `warnings`. Any other build fails on any problem."""
 
     versions: int = 0
     rebuilt: int = 0
@@ -73,23 +79,49 @@ class BuildSummary:
     tests_run: int = 0
     tests_cached: int = 0
     removed: int = 0
-    failed: list[str] = field(default_factory=list)  # versions published as failing their tests
+    failed: list[str] = field(default_factory=list)  # versions published as failing (format or model test)
     problems: list[Problem] = field(default_factory=list)
+    reasons: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # failed version -> why, one line each
+    warnings: list[Problem] = field(default_factory=list)  # a PR's build: problems that are not the PR's
+    pr: PrScope | None = None
+    checked: Mapping[str, str] = field(default_factory=dict)  # a PR's build: its versions -> overall status
+
+    @property
+    def pr_failed(self) -> list[str]:
+        """The failed versions that fail this build: a PR's own, or none outside a PR."""
+        return [] if self.pr is None else [name for name in self.failed if name in self.pr.versions]
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.pr_failed
 
     def to_json(self) -> dict[str, Any]:
-        return {**{k: v for k, v in asdict(self).items() if k != "problems"}, "ok": self.ok,
-                "problems": [p.to_json() for p in self.problems]}
+        counts = {k: getattr(self, k) for k in ("versions", "rebuilt", "unchanged", "tests_run", "tests_cached",
+                                                 "removed")}
+        return {"ok": self.ok, **counts,
+                "failed": [{"version": n, "reasons": list(self.reasons.get(n, ()))} for n in self.failed],
+                "problems": [p.to_json() for p in self.problems], "warnings": [p.to_json() for p in self.warnings],
+                "pr": None if self.pr is None else {**self.pr.to_json(), "checked": dict(self.checked),
+                                                    "failed": self.pr_failed}}
 
     def format_text(self) -> str:
         lines = [f"versions: {self.versions} ({self.rebuilt} rebuilt, {self.unchanged} unchanged, "
                  f"{self.removed} removed)",
                  f"model tests: {self.tests_run} run, {self.tests_cached} with cached results"]
-        lines += [f"failed: {name}" for name in self.failed]
-        return "\n".join(lines + [f"problem: {p.format_text()}" for p in self.problems])
+        shown = self.failed
+        if self.pr is not None:
+            lines.append(f"pull request against {self.pr.base}: {len(self.pr.versions)} version(s) added or changed"
+                         + (f", partner(s) {', '.join(sorted(self.pr.partners))}" if self.pr.partners else ""))
+            lines += [f"  {name}: {status}" for name, status in sorted(self.checked.items())]
+            shown = self.pr_failed
+        for name in shown:
+            reasons = self.reasons.get(name) or ("failed",)
+            lines += [f"failed: {name}: {reason}" for reason in reasons]
+        if self.pr is not None and len(self.failed) > len(shown):
+            lines.append(f"{len(self.failed) - len(shown)} other published version(s) fail validation or their "
+                         "model test (not this PR's)")
+        lines += [f"problem: {p.format_text()}" for p in self.problems]
+        return "\n".join(lines + [f"warning (not this PR's): {p.format_text()}" for p in self.warnings])
 
 
 @dataclass(frozen=True)
@@ -151,6 +183,7 @@ class Built:
     version: BuiltVersion
     manifest: ManifestEntry
     problems: tuple[Problem, ...] = ()
+    reasons: tuple[str, ...] = ()  # why our tests fail it, one line each (none when it passed)
 
 
 @dataclass(frozen=True)
@@ -178,11 +211,29 @@ def run(config: BuildConfig) -> BuildSummary:
     removed = _remove_stale(config.site, previous, manifest)
     write_if_changed(config.cache / "build-manifest.json", json_bytes(
         {"version": MANIFEST_VERSION, "versions": {n: e.to_json() for n, e in manifest.items()}}, compact=True))
+    failed = [n for n, b in built.items() if b.version.status.get("overall") == FAILED]
+    problems = inputs.problems + [p for name in published for p in published[name].problems]
+    pr = config.pr
     return BuildSummary(
         versions=len(inputs.plans), rebuilt=len(checked), unchanged=len(inputs.plans) - len(checked),
         tests_run=tests_run, tests_cached=sum(1 for e in manifest.values() if e.test_key and e.test_key in cache),
-        removed=removed, failed=[n for n, b in built.items() if b.version.status.get("overall") == FAILED],
-        problems=inputs.problems + [p for name in published for p in published[name].problems])
+        removed=removed, failed=failed,
+        problems=[p for p in problems if pr is None or pr.owns(p)],
+        warnings=[p for p in problems if pr is not None and not pr.owns(p)],
+        reasons={n: _reasons(built[n], config.site) for n in failed if pr is None or n in pr.versions},
+        pr=pr, checked={} if pr is None else {n: str(b.version.status.get("overall", "not built"))
+                                              for n, b in built.items() if n in pr.versions})
+
+
+def _reasons(built: "Built", site: Path) -> tuple[str, ...]:
+    """Why a version failed: from this build, or from the summary an earlier build published."""
+    if built.reasons:
+        return built.reasons
+    path = site / version_dir(built.version.resource_id, built.version.version_id) / "test_summary.json"
+    try:
+        return tuple(TestSummary.from_json(read_json(path, default={}), source=str(path)).failures())
+    except BadInput:
+        return ()
 
 
 def plan(config: BuildConfig, *, max_jobs: int) -> dict[str, Any]:
@@ -376,7 +427,7 @@ def publish(checked: Checked, config: BuildConfig, cache: JsonCache) -> Built:
     if published.package:
         outputs.append(published.package)
     entry = ManifestEntry(plan.key, test_key, bool(test_key and test_key in cache), tuple(outputs), built)
-    return Built(built, entry, tuple(problems))
+    return Built(built, entry, tuple(problems), tuple(summary.failures()))
 
 
 def _model_results(cache: JsonCache, test_key: str | None) -> list[TestEntry]:

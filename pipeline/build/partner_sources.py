@@ -25,7 +25,9 @@ def load_partner_results(folder: Path | None, policy: HttpPolicy | None
             continue
         try:
             results[partner.id], found = _load(partner, policy)
-            problems += found
+            # one line per report file that could not be read, each already naming the partner
+            problems += [Problem(f"partner {partner.id}", line.removeprefix(f"partner {partner.id}: "))
+                         for line in found]
         except BadInput as e:
             problems.append(Problem(f"partner {partner.id}", str(e)))
     return partners, results, problems

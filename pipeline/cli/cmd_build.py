@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
+from pathlib import Path
 
 from pipeline.cli.options import given, jobs_option, json_option, location_options, report
 
@@ -22,7 +24,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="only run the model tests of shard I of N (fills the cache, publishes nothing)")
     jobs_option(parser)
     parser.add_argument("--no-packages", action="store_true", help="skip the per-version zip packages")
+    parser.add_argument("--pr-base", default=None, metavar="REV",
+                        help="build a pull request: exit 1 only when a version or partner the PR adds or changes "
+                             "against git revision REV (its base, e.g. origin/main) fails; other problems are "
+                             "warnings")
     json_option(parser, "the build summary")
+    parser.add_argument("--summary", type=Path, default=None, metavar="FILE",
+                        help="also write the summary as JSON to FILE (what `zoo review --build-summary` reads)")
     parser.set_defaults(handler=run)
 
 
@@ -45,10 +53,22 @@ def config_from(args: argparse.Namespace):
                          packages=not getattr(args, "no_packages", False))
     if not config.store.is_dir():
         raise BadInput("store folder does not exist", source=str(config.store))
+    if args.partners is not None and not args.partners.exists():
+        raise BadInput("no such partners folder or file", source=str(args.partners))
+    if getattr(args, "pr_base", None):
+        from dataclasses import replace
+
+        from pipeline.store.changes import pr_scope
+
+        config = replace(config, pr=pr_scope(config.store, config.partners, args.pr_base))
     return config
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.base.atomic import replace_file
     from pipeline.build import builder
 
-    return report(builder.run(config_from(args)), args.json)
+    summary = builder.run(config_from(args))
+    if args.summary is not None:
+        replace_file(args.summary, json.dumps(summary.to_json(), indent=2, sort_keys=True).encode())
+    return report(summary, args.json)

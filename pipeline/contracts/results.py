@@ -144,6 +144,13 @@ def issue_line(loc: Sequence[str | int], msg: str) -> str:
     return f"{format_loc(loc) or '(root)'}: {msg}"
 
 
+def failure_line(test: TestEntry, limit: int = 400) -> str:
+    """A failed test in one line: `<weights format>: <name>: <first line of its error>`."""
+    first = next((line.strip() for line in (test.error or "").splitlines() if line.strip()), "no error reported")
+    line = ": ".join(part for part in (test.weights_format, test.name, first) if part)
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
 def tool_state(tests: Sequence[TestEntry]) -> ToolState:
     """A tool passes when all the tests it ran passed; not-applicable when it says so of every
     test; skipped when it ran none."""
@@ -240,6 +247,10 @@ class TestSummary:
     def compatibility(self) -> dict[str, ToolState]:
         """tool -> its verdict on this version."""
         return {tool: tool_state(tests) for tool, tests in self.tests.items()}
+
+    def failures(self, tool: str = OUR_TOOL) -> list[str]:
+        """One line per failed test of `tool`: its weights format, name and the first line of its error."""
+        return [failure_line(t) for t in self.tests.get(tool, ()) if t.status == FAILED]
 
     def to_json(self) -> dict[str, Any]:
         return {"resource_id": self.resource_id, "version_id": self.version_id, "rdf_sha256": self.rdf_sha256,

@@ -43,10 +43,22 @@ class Backend(Protocol):
 
     store_prefix: str
 
+    def record(self, store: Path) -> str | None:
+        """Make the store as harvested part of the base branch where PRs need it to merge."""
+        ...
+
     def find(self, branch: str) -> PullRequest | None: ...
 
     def publish(self, branch: str, title: str, body: str, files: dict[str, bytes],
                 existing: PullRequest | None) -> PullRequest: ...
+
+    def description(self, pr: str) -> str:
+        """The description of PR `pr` (a number on GitHub, a branch locally)."""
+        ...
+
+    def describe(self, pr: str, body: str) -> None:
+        """Replace the description of PR `pr`."""
+        ...
 
 
 def marker(versions: list[str], digest: str) -> str:

@@ -32,6 +32,20 @@ class GitHubBackend:
                               timeout=TIMEOUT, retry=2, **spacing)
         self.repo = self._call(lambda: self._github.get_repo(repository), f"open repository {repository}")
 
+    def record(self, store: Any) -> None:
+        """Nothing to do: the harvest's store is never committed on GitHub, each PR carries its resource."""
+        return None
+
+    def description(self, pr: str) -> str:
+        number = _number(pr)
+        pull = self._call(lambda: self.repo.get_pull(number), f"read PR #{number}")
+        return pull.body or ""
+
+    def describe(self, pr: str, body: str) -> None:
+        number = _number(pr)
+        pull = self._call(lambda: self.repo.get_pull(number), f"read PR #{number}")
+        self._call(lambda: pull.edit(body=body), f"update the description of PR #{number}")
+
     def find(self, branch: str) -> PullRequest | None:
         def newest() -> Any:
             found = []
@@ -98,3 +112,9 @@ class GitHubBackend:
             raise ExternalToolFailed(f"GitHub: could not {what}: {getattr(e, 'status', '')} {message}") from None
         except OSError as e:  # connection refused, DNS, timeouts from requests
             raise ExternalToolFailed(f"GitHub: could not {what}: {e}") from None
+
+
+def _number(pr: str) -> int:
+    if not str(pr).isdigit():
+        raise BadInput(f"expected a PR number, got {pr!r}", source="--pr")
+    return int(pr)

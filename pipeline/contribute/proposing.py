@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from pipeline import defaults
+from pipeline.base.http import HttpPolicy
 from pipeline.contracts.stage import Problem
 from pipeline.contribute import body as text
 from pipeline.contribute.backend import Backend, PullRequest, open_backend
+from pipeline.contribute.facts import gather, previous_version
 from pipeline.errors import BadInput, ZooError
 from pipeline.store import Resource, Store, yaml
 from pipeline.store.model import ACCEPTED, BLOCKED, PENDING
@@ -31,6 +33,7 @@ class ProposeConfig:
     max_prs: int = defaults.MAX_PRS
     backend: Backend | None = None  # an open backend, instead of the one the fields above name
     progress: Progress | None = None
+    policy: HttpPolicy | None = None  # for the records and files the descriptions are gathered from
 
 
 @dataclass
@@ -84,6 +87,7 @@ def run(config: ProposeConfig) -> ProposeSummary:
     summary = ProposeSummary()
     source = Store(Path(config.store))
     budget = config.max_prs
+    backend.record(source.root)  # a local repository commits the harvest first, so PRs merge cleanly
     for rid in source.ids():
         try:
             resource = source.get(rid)
@@ -92,14 +96,14 @@ def run(config: ProposeConfig) -> ProposeSummary:
             if resource.status == BLOCKED:
                 summary.blocked.append(rid)  # blocked resources are never proposed again
                 continue
-            budget = _propose_one(source, resource, backend, summary, budget, progress)
+            budget = _propose_one(source, resource, backend, summary, budget, progress, config.policy)
         except (ZooError, OSError) as e:
             summary.failed.append((rid, str(e)))
     return summary
 
 
 def _propose_one(store: Store, resource: Resource, backend: Backend, summary: ProposeSummary,
-                 budget: int, progress: Progress | None) -> int:
+                 budget: int, progress: Progress | None, policy: HttpPolicy | None) -> int:
     pending = resource.pending()
     versions = [v.version_id for v in pending]
     files = _files(store, resource, backend)
@@ -118,11 +122,10 @@ def _propose_one(store: Store, resource: Resource, backend: Backend, summary: Pr
         return budget
     if progress:
         progress(f"propose {resource.id}")
-    reports = {v.version_id: text.validation_report(resource, v, store.root) for v in pending}
-    pr_body = text.body(resource, pending, digest, reports)
-    pr_path = getattr(backend, "pr_path", None)
-    if pr_path is not None:
-        files[pr_path(_resource_path(backend, resource))] = pr_body.encode()
+    new = {v.version_id for v in pending}
+    facts = [gather(store.root, resource, v, previous=previous_version(resource, v, new), policy=policy)
+             for v in pending]
+    pr_body = text.propose_body(resource, pending, facts, digest)
     reuse = existing if existing is not None and existing.state == "open" else None
     backend.publish(branch, text.title(resource, pending), pr_body, files, reuse)
     (summary.updated if reuse else summary.opened).append(resource.id)
