@@ -61,9 +61,11 @@ def environment(loaded: LoadedRdf) -> tuple[str, str]:
         sets = [requirement_set(fmt, entry) for fmt, entry in sorted(weights.items()) if fmt != "tensorflow_js"]
     except BadInput:
         return "undescribed", "invalid model description"
-    key = content_key(sorted(s.key() for s in sets))[:16]
+    # Two formats asking for the same environment share it: the key is over the distinct sets.
+    key = content_key(sorted({s.key() for s in sets}))[:16]
     label = " + ".join(sorted({r for s in sets for r in s.requirements if r != "numpy"})) or "numpy"
-    return key, label
+    conda = sorted({s.conda_file for s in sets if s.conda_file})
+    return key, label + (f" (conda {', '.join(conda)})" if conda else "")
 
 
 def test_key(loaded: LoadedRdf, env_key: str) -> str:
@@ -91,17 +93,26 @@ def matrix(pending: list[PendingTest], *, max_jobs: int) -> dict[str, Any]:
     groups: dict[str, list[PendingTest]] = {}
     for p in pending:
         groups.setdefault(p.env_key, []).append(p)
+    labels = _unique_labels({key: tests[0].env_label for key, tests in groups.items()})
     count = max(1, min(len(groups), max_jobs))
     include = []
     for index in range(1, count + 1):
         mine = select_shard(pending, (index, count)) if groups else []
         include.append({
             "shard": f"{index}/{count}",
-            "environments": sorted({p.env_label for p in mine}),
+            "environments": sorted({labels[p.env_key] for p in mine}),
             "env_keys": sorted({p.env_key for p in mine}),  # safe in cache keys, unlike labels
             "tests": len(mine),
         })
     return {"include": include if groups else []}
+
+
+def _unique_labels(labels: dict[str, str]) -> dict[str, str]:
+    """env key -> its label, with the key's start added where two environments read alike."""
+    seen: dict[str, int] = {}
+    for label in labels.values():
+        seen[label] = seen.get(label, 0) + 1
+    return {key: f"{label} [{key[:8]}]" if seen[label] > 1 else label for key, label in labels.items()}
 
 
 def run_pending(pending: Iterable[PendingTest], cache: JsonCache, *, jobs: int,

@@ -20,13 +20,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.errors import BadInput
     from pipeline.store import Store
     from pipeline.store.nicknames import duplicates, missing
 
-    resources = list(Store(args.store or defaults.STORE).resources())
+    store = args.store or defaults.STORE
+    if not store.is_dir():
+        raise BadInput("store folder does not exist", source=str(store))
+    resources = list(Store(store).resources())
     dupes, lacking = duplicates(resources), missing(resources)
     if args.json:
-        print(json.dumps({"resources": len(resources), "duplicates": dupes, "missing": lacking}, indent=2))
+        print(json.dumps({"ok": not dupes and not lacking, "resources": len(resources), "duplicates": dupes,
+                          "missing": lacking}, indent=2))
     else:
         for name, ids in dupes.items():
             print(f"duplicate nickname {name!r}: {', '.join(ids)}")

@@ -35,8 +35,14 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.base.http import HttpPolicy
     from pipeline.sources import harvesting
 
+    from pipeline.errors import BadInput
+
     zenodo = args.zenodo or defaults.ZENODO
     partners = args.partners or str(defaults.PARTNERS)
+    for given_path in (args.zenodo, args.partners):
+        if given_path not in (None, "none") and not given_path.startswith(("http://", "https://")) \
+                and not Path(given_path).exists():
+            raise BadInput("no such folder or file", source=given_path)
     config = harvesting.HarvestConfig(
         zenodo=None if zenodo == "none" else zenodo, partners=None if partners == "none" else Path(partners),
         # the operator configured these locations, so a loopback Zenodo mirror is allowed

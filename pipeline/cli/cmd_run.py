@@ -33,7 +33,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pipeline import main_job
+    from pipeline.errors import BadInput
 
+    for given_path in (args.zenodo, args.partners):
+        if given_path is not None and not str(given_path).startswith(("http://", "https://")) \
+                and not Path(given_path).exists():
+            raise BadInput("no such folder or file", source=str(given_path))
     common = {"run_tests": not args.no_tests, "github": args.github, "github_token": os.environ.get("GITHUB_TOKEN"),
               **given(site=args.site, cache=args.cache, jobs=args.jobs, max_prs=args.max_prs)}
     if args.zenodo is None and args.partners is None and args.store is None:

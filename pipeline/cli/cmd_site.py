@@ -24,8 +24,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.errors import BadInput
     from pipeline.site import builder
 
+    if args.partners is not None and not args.partners.exists():
+        raise BadInput("no such partners folder or file", source=str(args.partners))
     config = builder.SiteConfig(search=not args.no_search,
                                 **given(site=args.site, partners=args.partners, base_url=args.base_url))
     return report(builder.run(config), args.json)

@@ -28,13 +28,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pipeline.contracts.results import PASSED
+    from pipeline.errors import BadInput
     from pipeline.runner.testing import test_model
 
+    if not args.source.startswith(("http://", "https://")) and not Path(args.source).exists():
+        raise BadInput("no such file or folder", source=args.source)
     progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     result = test_model(args.source, weights_format=args.weights, limits=limits_from(args), env_cache=args.env_cache,
                         progress=progress)
     if args.json:
-        print(json.dumps(result.to_json(), indent=2))
+        print(json.dumps({"ok": result.status == PASSED, **result.to_json()}, indent=2))
     else:
         print(format_result(result.to_json()))
     return 0 if result.status == PASSED else 1

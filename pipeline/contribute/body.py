@@ -61,7 +61,8 @@ class Fold:
         content = self.content
         if limit is not None and len(content) > limit:
             cut = content[:max(limit, 0)].rsplit("\n", 1)[0]
-            content = f"{cut}\n... ({len(self.content) - len(cut)} more characters left out to fit the PR)"
+            content = (f"{cut}\n... ({len(self.content) - len(cut)} more characters left out to fit the PR; the "
+                       "check's pr-review report has them)")
         inner = f"```{self.fence}\n{content}\n```" if self.fence is not None else content
         return f"<details><summary>{self.summary}</summary>\n\n{inner}\n\n</details>"
 

@@ -21,11 +21,12 @@ from pipeline.contracts.stage import Problem
 from pipeline.contribute import body as text
 from pipeline.contribute.backend import MARKER, Backend, open_backend
 from pipeline.contribute.facts import VersionFacts, gather, previous_version
-from pipeline.errors import BadInput, ZooError
+from pipeline.errors import BadInput, ExternalToolFailed
 from pipeline.store import Store
 from pipeline.store.changes import PrScope, pr_scope
 
 MAX_JSON_BYTES = 64 * 1024 * 1024
+FULL_REPORT_LIMIT = 4 * 1024 * 1024  # the report file holds everything a description had to shorten
 
 
 @dataclass(frozen=True)
@@ -80,28 +81,28 @@ def run(config: ReviewConfig) -> ReviewSummary:
     for item in checked:
         bad = item.summary is None or item.summary.status.overall == FAILED
         (summary.failed if bad else summary.passed).append(item.facts.name_line)
-    backend = None
-    current = ""
-    if config.pr is not None:
-        backend = config.backend or open_backend(config.store, github=config.github, token=config.token,
-                                                 api_url=config.api_url)
-        current = backend.description(config.pr)
-    ours = MARKER.search(current) is not None  # a PR zoo propose wrote already describes its versions
-    room = text.GITHUB_LIMIT - len(text.without_review(current)) - 200
-    summary.section = text.review_section(checked, base=config.pr_base, with_facts=not ours,
-                                          preview_url=config.preview_url, warnings=_warnings(config.build_summary),
-                                          limit=room)
+    warnings = _warnings(config.build_summary)
+    full = text.review_section(checked, base=config.pr_base, with_facts=True, preview_url=config.preview_url,
+                               warnings=warnings, limit=FULL_REPORT_LIMIT)
+    summary.section = full
     if config.output is not None:
         try:
-            replace_file(Path(config.output), (summary.section + "\n").encode())
+            replace_file(Path(config.output), (full + "\n").encode())
             summary.written.append(str(config.output))
         except OSError as e:
             summary.problems.append(Problem(str(config.output), f"cannot write: {e.strerror}"))
-    if backend is not None and config.pr is not None:
+    if config.pr is not None:
+        backend = config.backend or open_backend(config.store, github=config.github, token=config.token,
+                                                 api_url=config.api_url)
         try:
+            current = backend.description(config.pr)
+            ours = MARKER.search(current) is not None  # a PR zoo propose wrote describes its versions already
+            room = text.GITHUB_LIMIT - len(text.without_review(current)) - 200
+            summary.section = text.review_section(checked, base=config.pr_base, with_facts=not ours,
+                                                  preview_url=config.preview_url, warnings=warnings, limit=room)
             backend.describe(config.pr, text.with_review(current, summary.section))
             summary.written.append(f"PR {config.pr}")
-        except ZooError as e:
+        except ExternalToolFailed as e:  # GitHub or git refused: reported, the report file is written
             summary.problems.append(Problem(f"PR {config.pr}", str(e)))
     return summary
 

@@ -39,7 +39,7 @@ def test_opens_a_pr_with_the_change(setup):
     assert len(fake.pulls) == 1
     pull = fake.pulls[0]
     assert pull["head"]["ref"] == "auto-update-10.5281-zenodo.1" and pull["base"]["ref"] == "main"
-    assert "**calm-cat**" in pull["body"] and "passed (dataset 0.3.0" in pull["body"]
+    assert "**calm-cat**" in pull["body"] and "validation: passed (dataset 0.3.0" in pull["body"]
     files = fake.branches["auto-update-10.5281-zenodo.1"]["files"]
     assert list(files) == ["collection/10.5281/zenodo.1/resource.yaml"]  # no PR.md: the PR body holds it
     proposed = yaml.loads(files["collection/10.5281/zenodo.1/resource.yaml"], source="x")
@@ -57,7 +57,7 @@ def test_rerun_updates_the_existing_pr_instead_of_opening_another(setup):
     add(store, version("2"), version("1"))
     summary = proposing.run(ProposeConfig(store.root, backend=backend, max_prs=5))
     assert summary.updated == ["10.5281/zenodo.1"] and len(fake.pulls) == 1
-    assert "version 2" in fake.pulls[0]["body"] and "PATCH /repos/owner/repo/pulls/1" in fake.log
+    assert "### Version 2" in fake.pulls[0]["body"] and "PATCH /repos/owner/repo/pulls/1" in fake.log
 
 
 def test_closed_pr_stays_closed_until_a_new_version(setup):

@@ -1,4 +1,5 @@
-"""Contribution PRs in a plain git repository: branches with the change and a PR.md, never the worktree."""
+"""Contribution PRs in a plain git repository: a branch per PR whose commit message is its description;
+the harvested store is committed on the base first, so `git merge auto-update-<id>` applies cleanly."""
 
 from pathlib import Path
 
@@ -29,6 +30,10 @@ def show(gitcmd, repo: Path, branch: str, path: str) -> str:
     return gitcmd(repo, "show", f"{branch}:{path}")
 
 
+def description(gitcmd, repo: Path, branch: str) -> str:
+    return gitcmd(repo, "log", "-1", "--format=%B", branch)
+
+
 @pytest.mark.parametrize(
     ("rid", "branch"),
     [("10.5281/zenodo.5764892", "auto-update-10.5281-zenodo.5764892"),
@@ -48,14 +53,18 @@ def test_one_branch_per_resource_with_the_accepted_change(repo, gitcmd):
     branch = "auto-update-10.5281-zenodo.1"
     proposed = yaml.loads(show(gitcmd, repo, branch, "collection/10.5281/zenodo.1/resource.yaml"), source="x")
     assert [(v["version_id"], v["status"]) for v in proposed["versions"]] == [("2", "accepted"), ("1", "accepted")]
-    body = show(gitcmd, repo, branch, "collection/10.5281/zenodo.1/PR.md")
-    assert "🐈 **calm-cat**" in body and "### Validation report for version 2" in body
-    assert "passed (dataset 0.3.0" in body and "- [ ] The validation report above passed" in body
-    assert "Validation report for version 1" not in body  # only the new version is up for review
+    body = description(gitcmd, repo, branch)
+    assert "🐈 **calm-cat**" in body and "### Version 2 (1.2)" in body
+    assert "validation: passed (dataset 0.3.0" in body and "- [ ] The validation report passed" in body
+    assert "### Version 1 " not in body  # only the new version is up for review
     assert "Block** by setting `status: blocked`" in body
-    # The checked-out branch and the working tree are untouched.
-    assert gitcmd(repo, "rev-parse", "HEAD") == head and gitcmd(repo, "status", "--porcelain") == status
-    assert gitcmd(repo, "rev-parse", f"{branch}~1") == head
+    assert "PR.md" not in gitcmd(repo, "ls-tree", "-r", "--name-only", branch)
+    # The harvest was committed on main first; the working tree still holds exactly those files.
+    recorded = gitcmd(repo, "rev-parse", "main")
+    assert recorded != head and gitcmd(repo, "rev-parse", f"{recorded}~1") == head
+    assert gitcmd(repo, "status", "--porcelain") == "" != status
+    assert gitcmd(repo, "rev-parse", f"{branch}~1") == recorded
+    assert gitcmd(repo, "diff", "--name-only", recorded, branch) == "collection/10.5281/zenodo.1/resource.yaml"
 
 
 def test_rerun_is_idempotent_and_a_new_version_updates_the_same_pr(repo, gitcmd):
@@ -70,7 +79,7 @@ def test_rerun_is_idempotent_and_a_new_version_updates_the_same_pr(repo, gitcmd)
     add(store, "10.5281/zenodo.1", version("2"), version("1"))
     updated = proposing.run(ProposeConfig(store.root, backend=backend, max_prs=10))
     assert updated.updated == ["10.5281/zenodo.1"] and gitcmd(repo, "rev-parse", branch) != tip
-    assert "Validation report for version 2" in show(gitcmd, repo, branch, "collection/10.5281/zenodo.1/PR.md")
+    assert "### Version 2 (1.2)" in description(gitcmd, repo, branch)
     assert gitcmd(repo, "branch", "--list", "auto-update-*").count("auto-update") == 1
 
 
@@ -124,12 +133,12 @@ def test_blocked_resources_are_never_proposed(repo, gitcmd):
 def test_invalid_rdf_shows_its_report(repo, gitcmd, tmp_path):
     bad = tmp_path / "bad" / "rdf.yaml"
     bad.parent.mkdir()
-    bad.write_text(DATASET.read_text().replace("name: Tiny Nuclei Example Images", "name: x!"))
+    bad.write_text(DATASET.read_text() + "\nnot_a_field: 1\n")
     store = Store(repo / "collection")
     add(store, "10.5281/zenodo.1", version("1", rdf=bad))
     proposing.run(ProposeConfig(store.root, backend=LocalGitBackend(repo), max_prs=10))
-    body = show(gitcmd, repo, "auto-update-10.5281-zenodo.1", "collection/10.5281/zenodo.1/PR.md")
-    assert "FAILED" in body and "name:" in body
+    body = description(gitcmd, repo, "auto-update-10.5281-zenodo.1")
+    assert "validation: **FAILED** (dataset 0.3.0, " in body and "error   not_a_field: unknown field" in body
 
 
 def test_command_line(repo, capsys, tmp_path):
@@ -144,26 +153,23 @@ def test_command_line(repo, capsys, tmp_path):
     assert "not inside a git repository" in capsys.readouterr().err
 
 
-def test_body_stays_under_githubs_limit_and_reports_cannot_break_out():
-    from pipeline.contribute.body import body
-
-    resource = Resource(id="10.5281/zenodo.1", type="model", source="zenodo", nickname="calm-cat")
-    versions = [version(str(i)) for i in range(1, 9)]
-    text = body(resource, versions, "d" * 16, {v.version_id: "```\n<script>x</script>\n" + "e" * 30_000
-                                                for v in versions})
-    assert len(text) < 65_536
-    assert text.count("```") == 2 * len(versions)  # only our own fences
-    assert text.count("... (truncated)") == len(versions)
 
 
-def test_untrusted_names_stay_on_one_line():
-    from pipeline.contribute.body import body, title
+def test_the_merge_the_docs_describe_applies_cleanly_and_keeps_descriptions_out_of_the_store(repo, gitcmd):
+    """docs/operating.md, local mode: harvest, propose, `git merge auto-update-<id>`."""
+    from pipeline.sources import harvesting
+    from pipeline.sources.harvesting import HarvestConfig
 
-    resource = Resource(id="10.5281/zenodo.1", type="model", source="zenodo", nickname="calm-cat",
-                        name="Evil\n- [x] Approved by maintainers | `x`")
-    v = version("1")
-    v.version_name = "1.0\n\n## Merge me"
-    text = body(resource, [v], "d" * 16, {"1": "passed"})
-    assert "\n- [x] Approved" not in text and "\n## Merge me" not in text
-    assert "## Evil - [x] Approved by maintainers / 'x'" in text
-    assert "\n" not in title(resource, [v])
+    assert harvesting.run(HarvestConfig(str(paths.EXAMPLES / "zenodo"), None, repo / "collection")).ok
+    summary = proposing.run(ProposeConfig(repo / "collection", backend=LocalGitBackend(repo), max_prs=3))
+    assert len(summary.opened) == 3 and summary.ok
+    assert gitcmd(repo, "status", "--porcelain") == ""  # the harvest is committed, its caches ignored
+    for rid in summary.opened:
+        gitcmd(repo, "merge", "--no-edit", branch_name(rid))
+        merged = Store(repo / "collection").get(rid)
+        assert merged.versions and all(v.status == "accepted" for v in merged.versions)
+    assert gitcmd(repo, "status", "--porcelain") == ""
+    assert [p for p in gitcmd(repo, "ls-files").splitlines() if p.endswith("PR.md")] == []
+    unmerged = Store(repo / "collection").get(summary.deferred[0])
+    assert {v.status for v in unmerged.versions} == {"pending"}  # recorded on main, still up for review
+    assert proposing.run(ProposeConfig(repo / "collection", backend=LocalGitBackend(repo), max_prs=0)).ok

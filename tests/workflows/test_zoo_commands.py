@@ -17,6 +17,8 @@ from pipeline.cli import build_parser
 # What GitHub puts in place of an expression, or in a variable the runner defines.
 SAMPLES = {
     "GITHUB_REPOSITORY": "bioimage-io/collection",
+    "GITHUB_SERVER_URL": "https://github.com",
+    "GITHUB_RUN_ID": "1234567890",
     "GITHUB_OUTPUT": "/home/runner/work/_temp/_runner_file_commands/set_output",
     "${{ matrix.shard }}": "2/3",
     "${{ inputs.max-jobs }}": "20",
@@ -29,7 +31,6 @@ SAMPLES = {
 # Steps that may run without zoo, and why.
 EXEMPT = {
     ("python", "-m", "pip", "install"): "installs the pipeline itself",
-    ("gh", "pr", "comment"): "zoo has no command that posts a PR comment",
     ("npm", "ci"): "installs the Pagefind release pinned in package-lock.json",
 }
 # Plumbing a zoo step may use around its zoo command.
