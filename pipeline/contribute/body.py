@@ -44,6 +44,12 @@ def inline(value: object, limit: int = 200) -> str:
     return _SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
 
 
+def code_span(value: object, limit: int = 120) -> str:
+    """Untrusted text as an inline code span (markdown and HTML are shown, not read, inside one)."""
+    flat = " ".join(untrusted(value).replace("`", "'").split())
+    return f"`{flat if len(flat) <= limit else flat[: limit - 3] + '...'}`"
+
+
 def code(value: object) -> str:
     """Untrusted text for inside a fenced block: a fence in it could close ours, so it is defused."""
     return untrusted(value).replace("`" * 3, "'" * 3)
@@ -106,7 +112,7 @@ def propose_body(resource: Resource, versions: list[Version], facts: Sequence[Ve
 
 def _resource_line(resource: Resource) -> str:
     nickname = " ".join(x for x in (inline(resource.nickname_icon, 8), f"**{inline(resource.nickname, 80)}**") if x)
-    items = [f"resource id: `{code(resource.id).replace('`', '')}`", f"nickname: {nickname}",
+    items = [f"resource id: {code_span(resource.id, 520)}", f"nickname: {nickname}",
              f"type: {inline(resource.type, 40)}", f"source: {inline(resource.source, 80)}"]
     if resource.doi:
         items.append(f"concept DOI: {inline(resource.doi, 100)}")
@@ -151,7 +157,7 @@ def _fact_lines(fact: VersionFacts) -> list[str]:
         named = f" ({inline(lic.name, 120)})" if lic.name else ""
         warning = "" if lic.open else (" ⚠️ **not an SPDX license id**: check the terms" if lic.open is None
                                        else " ⚠️ **not an open license**: check that the zoo may redistribute it")
-        license_text = f"`{code(lic.text).replace('`', '')[:80]}`{named}{warning}"
+        license_text = f"{code_span(lic.text, 80)}{named}{warning}"
     report = fact.report
     verdict = "not run" if report is None else (
         f"{'passed' if report.passed else '**FAILED**'} ({inline(report.type or '?', 20)} "
@@ -237,7 +243,7 @@ def review_section(checked: Sequence[CheckedVersion], *, base: str, with_facts: 
     verdict = (f"**{len(failed)} of {len(checked)} version(s) fail**" if failed
                else f"all {len(checked)} version(s) pass" if checked else "no version added or changed")
     parts: list[str | Fold] = [REVIEW_START, "## Check results",
-                               f"Against `{code(base).replace('`', '')[:100]}`: {verdict}."]
+                               f"Against {code_span(base, 100)}: {verdict}."]
     if preview_url:
         parts.append(f"Site preview: {html.escape(preview_url, quote=True)} (download `site-preview`, then "
                      "`zoo serve --site <folder>`).")

@@ -195,12 +195,14 @@ def uploader(resource: Resource, version: Version, data: dict[str, Any], record:
     if owners:
         label = "Zenodo user" + ("s " if len(owners) > 1 else " ") + ", ".join(owners)
         if not parts and creators:
-            first = creators[0]
+            first, affiliation = creators[0]
             login = _login(data, first, "")
-            label += f" (record created by {first}{f', @{login}' if login else ''})"
+            label += f" (record created by {first}{f' ({affiliation})' if affiliation else ''}" \
+                     f"{f', @{login}' if login else ''})"
         parts.append(label)
     if creators and (parts or not owners):
-        parts.append("record creators: " + "; ".join(creators[:10]) + (" ..." if len(creators) > 10 else ""))
+        named_creators = [f"{n} ({a})" if a else n for n, a in creators[:10]]
+        parts.append("record creators: " + "; ".join(named_creators) + (" ..." if len(creators) > 10 else ""))
     return "; ".join(parts) or "not known (no uploader in the RDF, no owner in the record)"
 
 
@@ -213,13 +215,13 @@ def _login(data: dict[str, Any], name: str, email: str) -> str:
     return ""
 
 
-def record_creators(record: dict[str, Any] | None) -> list[str]:
+def record_creators(record: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(name, affiliation) of each creator the record lists."""
     meta = record.get("metadata") if isinstance(record, dict) and isinstance(record.get("metadata"), dict) else {}
     found = []
     for person in meta.get("creators") if isinstance(meta.get("creators"), list) else []:
         if isinstance(person, dict) and person.get("name"):
-            affiliation = f" ({person['affiliation']})" if person.get("affiliation") else ""
-            found.append(f"{person['name']}{affiliation}")
+            found.append((str(person["name"]), str(person.get("affiliation") or "")))
     return found
 
 
@@ -243,7 +245,8 @@ def record_metadata(rdf_source: str, policy: HttpPolicy | None) -> dict[str, Any
 
 
 def cover_urls(loaded: LoadedRdf) -> tuple[str, ...]:
-    """Covers as http(s) URLs a PR page can show (relative ones resolved against the RDF's URL)."""
+    """Covers as http(s) URLs a PR page can show (relative ones resolved against the RDF's URL;
+    GitHub proxies the images it shows, so a cover URL reveals nothing of the reader)."""
     urls = []
     for ref in referenced_files(loaded.data):
         if ref.role != "cover":
@@ -252,7 +255,7 @@ def cover_urls(loaded: LoadedRdf) -> tuple[str, ...]:
             url = ref.source if is_url(ref.source) else loaded.root.resolve(ref.source)
         except BadInput:
             continue
-        if url.startswith("https://"):
+        if url.startswith(("https://", "http://")):
             urls.append(url)
     return tuple(dict.fromkeys(urls))
 
