@@ -144,10 +144,10 @@ def kind_of(source: str) -> str | None:
     if not isinstance(data, dict):
         return None
     if path.suffix == ".json":
+        if partner_reports.PER_TOOL.match(path.name) and "status" in data and "results" not in data:
+            return REPORT
         if {"tool", "tool_version", "results"} & set(data) and "format_version" not in data:
             return SUMMARY
-        if partner_reports.PER_TOOL.match(path.name) and "tool" in data and "status" in data:
-            return REPORT
         return None
     if is_partner_list(data):
         return PARTNER_LIST
@@ -213,7 +213,7 @@ def _local_paths(partner: Partner, report: PartnerFileReport, published: Publish
             nested = check(str(target), kind, published)
             report.errors += [(("test_summaries", *loc), f"{target.name}: {msg}") for loc, msg in nested.errors]
             report.warnings += [(("test_summaries", *loc), msg) for loc, msg in nested.warnings]
-            if kind == SUMMARY and not nested.errors:
+            if kind == SUMMARY:
                 _tool_matches(target, partner.id, report)
 
 
@@ -228,8 +228,9 @@ def _inside(base: Path, rel: str, loc: tuple[str, ...], report: PartnerFileRepor
 
 
 def _tool_matches(path: Path, partner_id: str, report: PartnerFileReport) -> None:
-    tool = _peek(path).get("tool")
-    if tool != partner_id:
+    document = _peek(path)
+    tool = document.get("tool") if isinstance(document, dict) else None
+    if isinstance(tool, str) and tool != partner_id:
         report.errors.append((("test_summaries",), f"the summary is for tool {tool!r}, but this partner is "
                                                    f"{partner_id!r}: the build would refuse it"))
 

@@ -193,7 +193,8 @@ def uploader(resource: Resource, version: Version, data: dict[str, Any], record:
         owners = [str(o.get("id")) for o in record["owners"] if isinstance(o, dict) and o.get("id") is not None] or owners
     creators = record_creators(record)
     if owners:
-        label = "Zenodo user" + ("s " if len(owners) > 1 else " ") + ", ".join(owners)
+        kind = "Zenodo user" if resource.source == "zenodo" else "owner"  # else as the store names them
+        label = kind + ("s " if len(owners) > 1 else " ") + ", ".join(owners)
         if not parts and creators:
             first, affiliation = creators[0]
             login = _login(data, first, "")

@@ -163,18 +163,27 @@ def _base_resource(top: Path, base: str, folder: str) -> Resource | None:
 
 
 def _partner_changes(top: Path, base: str, partners: Path, prefix: str, paths: list[str]) -> set[str]:
-    """Partners whose registration, or a file in their own folder, the PR adds or changes."""
+    """Partners whose registration, or a file it names in the partners folder, the PR adds or changes."""
+    if partners.is_file():  # one partner-list file
+        return _changed_registrations(top, base, paths[0], partners) if paths else set()
+    registered = read_partners(partners)[0]
     found: set[str] = set()
     for path in paths:
-        if partners.is_file():  # one partner-list file
-            found |= _changed_registrations(top, base, path, partners)
-            continue
         rel = PurePosixPath(path).relative_to(prefix) if prefix else PurePosixPath(path)
-        if len(rel.parts) > 1:
-            found.add(rel.parts[0])  # a partner's own folder (its collection, its reports)
-        elif rel.suffix == ".yaml":
+        if len(rel.parts) == 1 and rel.suffix == ".yaml":
             found |= _changed_registrations(top, base, path, partners / rel.name)
+            continue
+        owners = {p.id for p in registered if any(rel == ref or ref in rel.parents for ref in _named(p))}
+        # a file in a partner's own folder (its collection, its reports, its logo)
+        found |= owners or ({rel.parts[0]} if len(rel.parts) > 1 else set())
     return found
+
+
+def _named(partner: Partner) -> list[PurePosixPath]:
+    """The paths in the partners folder a registration names."""
+    named = [partner.logo, partner.collection.path if partner.collection else None,
+             partner.test_summaries if isinstance(partner.test_summaries, str) else None]
+    return [PurePosixPath(p) for p in named if p and not p.startswith(("http://", "https://"))]
 
 
 def _changed_registrations(top: Path, base: str, path: str, file: Path) -> set[str]:
