@@ -291,8 +291,7 @@ def _read_store(root: Path) -> tuple[list[Resource], list[Problem]]:
 
 def _unpublished_results(partner_results: dict[str, PartnerResults],
                          published: set[tuple[str, str]]) -> list[Problem]:
-    return [Problem(f"partner {tool}", f"results for {rid}/{vid}, which the zoo does not publish (`zoo validate "
-                                       "FILE --collection collection.json` lists the ids it does)")
+    return [Problem(f"partner {tool}", f"results for {rid}/{vid}, which the zoo does not publish")
             for tool, results in sorted(partner_results.items())
             for rid, vid in sorted(set(results.tests) - published)]
 

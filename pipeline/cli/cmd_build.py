@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from pipeline.cli.options import given, jobs_option, json_option, location_options, report
+from pipeline.cli.options import given, jobs_option, json_option, location_options, partners_given, report
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,15 +46,14 @@ def config_from(args: argparse.Namespace):
     from pipeline.build.builder import BuildConfig
     from pipeline.errors import BadInput
 
-    config = BuildConfig(**given(store=args.store, site=args.site, partners=args.partners, cache=args.cache,
+    config = BuildConfig(**given(store=args.store, site=args.site, cache=args.cache,
                                  jobs=getattr(args, "jobs", None), shard=getattr(args, "shard", None)),
+                         **partners_given(args.partners),
                          retest=args.retest, recheck=getattr(args, "recheck", False),
                          run_tests=not getattr(args, "no_tests", False),
                          packages=not getattr(args, "no_packages", False))
     if not config.store.is_dir():
         raise BadInput("store folder does not exist", source=str(config.store))
-    if args.partners is not None and not args.partners.exists():
-        raise BadInput("no such partners folder or file", source=str(args.partners))
     if getattr(args, "pr_base", None):
         from dataclasses import replace
 

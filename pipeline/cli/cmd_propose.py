@@ -13,9 +13,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "propose", help="open or update one contribution PR per new resource/version",
         description="For every resource with pending versions, open (or update) a PR on branch "
-                    "auto-update-<id> holding its resource.yaml change, the validation report, its nickname and "
-                    "a maintainer checklist. Uses GitHub when --github and a token (GITHUB_TOKEN) are given, "
-                    "otherwise branches plus PR.md in the local git repository that holds the store.")
+                    "auto-update-<id> holding its resource.yaml change, described for a maintainer: per new version "
+                    "its license, authors, uploader, covers, weights, files, what changed since the previous "
+                    "accepted version, its validation, and a checklist. Uses GitHub when --github and a token "
+                    "(GITHUB_TOKEN) are given; otherwise the local git repository that holds the store: the "
+                    "harvested store is committed on the base branch first, and each PR is a branch whose commit "
+                    "message is its description.")
     store_option(parser)
     parser.add_argument("--github", default=None, metavar="OWNER/REPO", help="open PRs on this GitHub repository")
     parser.add_argument("--github-api", default=None, metavar="URL",

@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from pipeline.cli.options import given, json_option, partners_option, report, site_option, store_option
+from pipeline.cli.options import given, json_option, partners_given, partners_option, report, site_option, store_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
     if args.build_summary is not None and not args.build_summary.is_file():
         raise BadInput("no such build summary", source=str(args.build_summary))
     config = reviewing.ReviewConfig(
-        pr_base=args.pr_base, token=os.environ.get("GITHUB_TOKEN"),
-        **given(store=args.store, site=args.site, partners=args.partners, build_summary=args.build_summary,
+        pr_base=args.pr_base, token=os.environ.get("GITHUB_TOKEN"), **partners_given(args.partners),
+        **given(store=args.store, site=args.site, build_summary=args.build_summary,
                 output=args.output, pr=args.pr, github=args.github, api_url=args.github_api,
                 preview_url=args.preview_url))
     return report(reviewing.run(config), args.json)

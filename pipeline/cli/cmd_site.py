@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from pipeline import defaults
-from pipeline.cli.options import given, json_option, partners_option, report, site_option
+from pipeline.cli.options import given, json_option, partners_given, partners_option, report, site_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,11 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.errors import BadInput
     from pipeline.site import builder
 
-    if args.partners is not None and not args.partners.exists():
-        raise BadInput("no such partners folder or file", source=str(args.partners))
-    config = builder.SiteConfig(search=not args.no_search,
-                                **given(site=args.site, partners=args.partners, base_url=args.base_url))
+    config = builder.SiteConfig(search=not args.no_search, **partners_given(args.partners),
+                                **given(site=args.site, base_url=args.base_url))
     return report(builder.run(config), args.json)

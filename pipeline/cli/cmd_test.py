@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.errors import BadInput
     from pipeline.runner.testing import test_model
 
-    if not args.source.startswith(("http://", "https://")) and not Path(args.source).exists():
+    if "://" not in args.source and not Path(args.source).exists():
         raise BadInput("no such file or folder", source=args.source)
     progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     result = test_model(args.source, weights_format=args.weights, limits=limits_from(args), env_cache=args.env_cache,

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.spec import validate
 
     for source in args.sources:
-        if not source.startswith(("http://", "https://")) and not Path(source).exists():
+        if "://" not in source and not Path(source).exists():  # other schemes get a report saying why
             raise BadInput("no such file or folder", source=source)
     published = partner_files.Published.read(args.collection) if args.collection else None
     reports = []

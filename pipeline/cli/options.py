@@ -33,7 +33,21 @@ def site_option(parser: argparse.ArgumentParser, what: str = "output folder") ->
 
 def partners_option(parser: argparse.ArgumentParser, what: str = "partner registrations") -> None:
     parser.add_argument("--partners", type=Path, default=None, metavar="DIR_OR_FILE",
-                        help=f"{what}: a folder, or one partner-list file (default {defaults.PARTNERS}/)")
+                        help=f"{what}: a folder, or one partner-list file (default {defaults.PARTNERS}/); "
+                             "'none' for no partners")
+
+
+def partners_given(value: Path | None) -> dict[str, Path | None]:
+    """--partners as a config field: unset keeps the default, 'none' is no partners, a path must exist."""
+    from pipeline.errors import BadInput
+
+    if value is None:
+        return {}
+    if str(value) == "none":
+        return {"partners": None}
+    if not value.exists():
+        raise BadInput("no such partners folder or file", source=str(value))
+    return {"partners": value}
 
 
 def cache_option(parser: argparse.ArgumentParser) -> None:

@@ -30,11 +30,19 @@ class LocalGitBackend:
 
     def __init__(self, repo: Path, *, base: str | None = None, store_prefix: str = str(defaults.STORE)):
         self.repo = Path(repo)
-        try:
-            self.base = base or git_text(["symbolic-ref", "--short", "HEAD"], cwd=self.repo)
-        except ExternalToolFailed as e:
-            raise BadInput(f"not a git repository with a checked-out branch ({e})", source=str(repo)) from None
+        self._base = base
         self.store_prefix = store_prefix.strip("/")
+
+    @property
+    def base(self) -> str:
+        """The branch PRs target: the one given, else the checked-out branch."""
+        if self._base is None:
+            try:
+                self._base = git_text(["symbolic-ref", "--short", "HEAD"], cwd=self.repo)
+            except ExternalToolFailed as e:
+                raise BadInput(f"not a git repository with a checked-out branch ({e})", source=str(self.repo)) \
+                    from None
+        return self._base
 
     def find(self, branch: str) -> PullRequest | None:
         tip = self._rev(f"refs/heads/{branch}")

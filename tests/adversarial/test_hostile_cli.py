@@ -27,7 +27,7 @@ CASES = [
     ("validate-alias-bomb", ["validate"], _bomb, 1, "alias bomb"),
     ("validate-file-url", ["validate"], lambda t: "file:///etc/passwd", 1, "only local paths and http(s) URLs"),
     ("validate-ftp-url", ["validate"], lambda t: "ftp://example.org/rdf.yaml", 1, "only local paths"),
-    ("validate-missing", ["validate"], lambda t: str(t / "nothing-here"), 1, "no such file or folder"),
+    ("validate-missing", ["validate"], lambda t: str(t / "nothing-here"), 2, "no such file or folder"),
     ("validate-lying-tensor", ["validate"], _lying_tensor, 1, "more than the limit"),
     ("upgrade-alias-bomb", ["upgrade"], _bomb, 2, "alias bomb"),
     ("test-lying-tensor", ["test", "--json"], _lying_tensor, 1, "more than the limit"),

@@ -57,7 +57,7 @@ def test_shards_fill_the_cache_and_merge_by_copying_files(store):
 def test_cli_plan_and_build_json(store, capsys, monkeypatch):
     store.add("10.5281/zenodo.10", store.record("nuclei", copy_from=NUCLEI), versions=["11"])
     args = ["--store", str(store.store), "--site", str(store.root / "site"), "--cache",
-            str(store.root / "cache"), "--partners", str(store.root / "none")]
+            str(store.root / "cache"), "--partners", "none"]
     assert main(["plan", *args]) == 0
     assert json.loads(capsys.readouterr().out)["include"][0]["tests"] == 1
     assert main(["build", *args, "--no-tests", "--json"]) == 0

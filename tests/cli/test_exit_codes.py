@@ -26,7 +26,7 @@ MISSING = "/nonexistent/zoo-input"
     ["site", "--site", MISSING], ["site", "--site", MISSING, "--partners", MISSING],
     ["propose", "--store", MISSING], ["serve", "--site", MISSING],
     ["review", "--pr-base", "main", "--store", MISSING],
-    ["review", "--pr-base", "main", "--build-summary", MISSING],
+    ["review", "--pr-base", "main", "--build-summary", MISSING], ["review", "--pr-base", "main", "--partners", MISSING],
     ["run", "--zenodo", MISSING, "--store", "/tmp/zoo-unused"],
 ])
 def test_a_missing_input_is_bad_usage(argv, capsys):
@@ -56,7 +56,7 @@ def test_every_json_output_is_one_object_with_ok(tmp_path, capsys):
                    "--partners", str(paths.EXAMPLE_PARTNERS), "--no-tests"], 1),  # the partners report on others
         "site": (["site", "--json", "--site", str(site), "--no-search"], 0),
         "review": (["review", "--json", "--pr-base", "main", "--store", str(store), "--site", str(site),
-                    "--partners", str(store.parent / "partners")], 0),
+                    "--partners", "none"], 0),
     }
     for name, (argv, expected) in runs.items():
         code = main(argv)

@@ -173,3 +173,30 @@ def test_the_merge_the_docs_describe_applies_cleanly_and_keeps_descriptions_out_
     unmerged = Store(repo / "collection").get(summary.deferred[0])
     assert {v.status for v in unmerged.versions} == {"pending"}  # recorded on main, still up for review
     assert proposing.run(ProposeConfig(repo / "collection", backend=LocalGitBackend(repo), max_prs=0)).ok
+
+
+@pytest.mark.slow  # a dozen commands in subprocesses
+def test_the_local_review_in_the_docs_runs_as_written(repo, gitcmd, tmp_path):
+    """The block of docs/operating.md, "The local mode", after a harvest of the examples."""
+    import os
+    import subprocess
+    import sys
+
+    from pipeline.sources import harvesting
+    from pipeline.sources.harvesting import HarvestConfig
+
+    guide = (paths.REPO / "docs" / "operating.md").read_text()
+    block = guide.split("## The local mode", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    lines = [line for line in block.splitlines() if not line.startswith("zoo harvest")]
+    assert harvesting.run(HarvestConfig(str(paths.EXAMPLES / "zenodo"), None, repo / "collection")).ok
+    rid = "10.5281/zenodo.8165450"  # the example notebook: no model to test
+    script = "set -e\nzoo() { \"$PYTHON\" -m pipeline \"$@\"; }\n" + "\n".join(lines).replace(
+        "<id>", branch_name(rid).removeprefix("auto-update-"))
+    env = {**os.environ, "PYTHON": sys.executable, "PYTHONPATH": str(paths.REPO), "GIT_AUTHOR_NAME": "t",
+           "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    done = subprocess.run(["bash", "-c", script], cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert {v.status for v in Store(repo / "collection").get(rid).versions} == {"accepted"}
+    described = description(gitcmd, repo, branch_name(rid))
+    assert "## Check results" in described and "all 1 version(s) pass" in described
+    assert gitcmd(repo, "status", "--porcelain") == "" and not (tmp_path / "check").exists()

@@ -217,7 +217,7 @@ def test_a_private_host_is_refused_unless_trusted(tmp_path):
         path.write_text(f"id: ilastik-copy\ntype: dataset\nstatus: accepted\nversions:\n"
                         f"- {{version_id: '1', rdf_source: '{url}', status: accepted, created: '2024-01-01'}}\n")
         args = [sys.executable, "-m", "pipeline", "build", "--store", str(store), "--site", str(tmp_path / "s"),
-                "--cache", str(tmp_path / "c"), "--partners", str(tmp_path / "none"), "--no-tests", "--json"]
+                "--cache", str(tmp_path / "c"), "--partners", "none", "--no-tests", "--json"]
         env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
         refused = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path)
         host = urlsplit(static.base).netloc

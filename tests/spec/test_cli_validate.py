@@ -23,16 +23,15 @@ def test_all_passing_exits_0_with_readable_report(capsys):
     assert f"{GOOD}: passed (model 0.5.4, 0 error(s), 0 warning(s))" in out
 
 
-def test_json_list_one_object_per_source_and_exit_1_when_any_fails(capsys, tmp_path):
+def test_json_object_with_one_report_per_source_and_exit_1_when_any_fails(capsys, tmp_path):
+    assert main(["validate", "--json", GOOD, BAD]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is False and [r["status"] for r in data["reports"]] == ["passed", "failed"]
+    assert data["reports"][1]["errors"] == [{"loc": ["cite", 0, "doi"], "type": "doi",
+                                             "msg": "expected a DOI like 10.1234/abc, got 'doi-is-not-this'"}]
     missing = str(tmp_path / "nothing-here")
-    assert main(["validate", "--json", GOOD, BAD, missing]) == 1
-    reports = json.loads(capsys.readouterr().out)
-    assert [r["status"] for r in reports] == ["passed", "failed", "failed"]
-    assert reports[1]["errors"] == [{"loc": ["cite", 0, "doi"], "type": "doi",
-                                     "msg": "expected a DOI like 10.1234/abc, got 'doi-is-not-this'"}]
-    assert reports[2] == {"source": missing, "type": None, "format_version": None, "status": "failed",
-                          "errors": [{"loc": [], "msg": "no such file or folder", "type": "load_error"}],
-                          "warnings": []}
+    assert main(["validate", "--json", GOOD, missing]) == 2  # an input that does not exist is bad usage
+    assert f"{missing}: no such file or folder" in capsys.readouterr().err
 
 
 def test_no_io_skips_file_checks(capsys):
@@ -75,5 +74,5 @@ def test_upgrade_of_invalid_rdf_exits_1_and_unreadable_exits_2(capsys, tmp_path)
 def test_console_script_runs_end_to_end():
     out = subprocess.run([sys.executable, "-m", "pipeline", "validate", "--json", BAD], capture_output=True,
                          text=True, timeout=120)
-    assert out.returncode == 1 and json.loads(out.stdout)[0]["status"] == "failed"
+    assert out.returncode == 1 and json.loads(out.stdout)["reports"][0]["status"] == "failed"
     assert "Traceback" not in out.stderr

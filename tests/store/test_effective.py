@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.build import builder
 from pipeline.build.builder import BuildConfig
-from pipeline.contribute.body import validation_report
+from pipeline.contribute.facts import gather
 from pipeline.spec import load_rdf, yamlio
 from pipeline.store import Resource, Store, Version
 from pipeline.store.effective import effective_rdf, load_effective
@@ -56,9 +56,9 @@ def overridden(tmp_path) -> tuple[Store, Resource]:
 def test_build_and_pull_request_see_the_same_document(overridden, tmp_path):
     store, resource = overridden
     version = resource.versions[0]
-    assert ": passed (dataset" in validation_report(resource, version, store.root).splitlines()[0]
+    assert ": passed (dataset" in gather(store.root, resource, version).report.format_text().splitlines()[0]
     bare = Version(**{**version.__dict__, "overrides": None})
-    report = validation_report(resource, bare, store.root)
+    report = gather(store.root, resource, bare).report.format_text()
     assert ": FAILED (dataset" in report.splitlines()[0] and "license" in report
 
     summary = builder.run(BuildConfig(store=store.root, site=tmp_path / "site", cache=tmp_path / "cache",
