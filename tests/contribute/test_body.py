@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
 from pipeline.base.http import HttpPolicy
-from pipeline.contracts.results import OverallStatus, TestEntry, TestSummary
+from pipeline.contracts.results import TestEntry, TestSummary
 from pipeline.contribute import body
 from pipeline.contribute.backend import PullRequest
 from pipeline.contribute.facts import FileFact, License, Person, VersionFacts, gather, license_of
@@ -143,7 +142,7 @@ def test_a_large_resource_stays_under_githubs_limit_with_the_rest_collapsed():
                                      our_tests=[TestEntry("reproduce test outputs", "failed", "e" * 9000,
                                                           traceback="t" * 50_000, weights_format="onnx")],
                                      partner_tests={}) for i in range(3)]
-    section = body.review_section([body.CheckedVersion(f, s) for f, s in zip(facts, summaries)], base="main",
+    section = body.review_section([body.CheckedVersion(f, s) for f, s in zip(facts, summaries, strict=True)], base="main",
                                   with_facts=False, preview_url=None, warnings=["w" * 500] * 500,
                                   limit=body.GITHUB_LIMIT - len(text) - 200)
     assert len(body.with_review(text, section)) < body.GITHUB_LIMIT
