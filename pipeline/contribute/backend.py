@@ -62,7 +62,9 @@ class Backend(Protocol):
 
 
 def marker(versions: list[str], digest: str) -> str:
-    return f"<!-- zoo-propose: {json.dumps({'versions': versions, 'digest': digest})} -->"
+    """The versions and change a PR carries, in an HTML comment (a `-->` in an id cannot end it)."""
+    data = json.dumps({"versions": versions, "digest": digest}).replace("<", "\\u003c").replace(">", "\\u003e")
+    return f"<!-- zoo-propose: {data} -->"
 
 
 def open_backend(store: Path, *, github: str | None = None, token: str | None = None, base: str | None = None,

@@ -137,7 +137,7 @@ def version_parts(fact: VersionFacts) -> list[str | Fold]:
     parts.append(f"**{inline(fact.name, 200)}**{description}")
     parts.append("\n".join(f"- {item}" for item in _fact_lines(fact)))
     if fact.covers:
-        parts.append(" ".join(f'<img src="{html.escape(url, quote=True)}" alt="cover" height="160">'
+        parts.append(" ".join(f'<img src="{html.escape(untrusted(url), quote=True)}" alt="cover" height="160">'
                               for url in fact.covers[:MAX_COVERS]))
     if fact.files:
         total = sum(f.size or 0 for f in fact.files)

@@ -193,3 +193,12 @@ def test_the_checks_section_shows_each_weights_format_with_its_error_and_environ
     once = body.with_review("description\n", section)
     twice = body.with_review(once, section.replace("origin/main", "main"))
     assert twice.count(body.REVIEW_START) == 1 and "Against `main`" in twice and twice.startswith("description")
+
+
+def test_a_version_id_cannot_end_the_marker_that_remembers_it():
+    from pipeline.contribute.backend import marker
+
+    versions = ["1 --> <b>merged</b>", "2"]
+    line = marker(versions, "d" * 16)
+    assert line.count("-->") == 1 and line.endswith("-->") and "<b>" not in line
+    assert PullRequest.parse("b", "open", f"text\n\n{line}\n").versions == versions
