@@ -8,6 +8,7 @@ the PR and a problem of the scheduled build (docs/operating.md).
 
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -31,11 +32,14 @@ class PrScope:
     versions: frozenset[str] = frozenset()
     resources: frozenset[str] = frozenset()
     partners: frozenset[str] = frozenset()
+    files: frozenset[str] = frozenset()  # absolute paths of the files the PR adds or changes
 
     def owns(self, problem: Problem) -> bool:
         """True when `problem` is about something this PR adds or changes."""
         source = problem.source
         if source in self.versions or source.removeprefix("rdfs/") in self.versions:
+            return True
+        if source and os.path.abspath(source) in self.files:  # e.g. a damaged file the PR changed
             return True
         if source.startswith("partner ") and source.removeprefix("partner ") in self.partners:
             return True
@@ -50,7 +54,7 @@ class PrScope:
 
     def to_json(self) -> dict[str, object]:
         return {"base": self.base, "versions": sorted(self.versions), "resources": sorted(self.resources),
-                "partners": sorted(self.partners)}
+                "partners": sorted(self.partners)}  # files: the same changes, as paths
 
 
 def pr_scope(store: Path, partners: Path | None, base: str) -> PrScope:
@@ -70,7 +74,8 @@ def pr_scope(store: Path, partners: Path | None, base: str) -> PrScope:
                                             [p for p in changed if _under(p, store_prefix)])
     found = _partner_changes(top, base, Path(partners), partner_prefix,
                              [p for p in changed if _under(p, partner_prefix)]) if partner_prefix is not None else set()
-    return PrScope(base, frozenset(versions), frozenset(resources), frozenset(found))
+    return PrScope(base, frozenset(versions), frozenset(resources), frozenset(found),
+                   frozenset(os.path.abspath(top / p) for p in changed))
 
 
 def _top(path: Path) -> Path:

@@ -143,13 +143,22 @@ def test_the_scope_holds_what_the_pr_adds_or_changes(repo, tmp_path):
     (repo / "collection/10.5281/zenodo.5/resource.yaml").write_text(yamlio.dumps(data))
     partner(repo, "lab", [("10.5281/zenodo.1", "2")])
     scope = pr_scope(repo / "collection", repo / "partners", base)
+    changed = frozenset(str(repo / p) for p in ("collection/10.5281/zenodo.5/resource.yaml", "partners/lab.json"))
     assert scope == PrScope(base, frozenset({"10.5281/zenodo.5/6"}), frozenset({"10.5281/zenodo.5"}),
-                            frozenset({"lab"}))
+                            frozenset({"lab"}), changed)
     assert pr_scope(repo / "collection", repo / "partners", "main~1").versions == frozenset(
         {"10.5281/zenodo.1/2", "10.5281/zenodo.5/5", "10.5281/zenodo.5/6"})
     assert scope.owns(Problem("partner lab", "x")) and not scope.owns(Problem("partner other", "x"))
     assert scope.owns(Problem("rdfs/10.5281/zenodo.5/6", "cover")) and not scope.owns(Problem("10.5281/zenodo.1/1", "x"))
     assert scope.owns(Problem("nickname 'a'", "used by 2 resources: 10.5281/zenodo.1, 10.5281/zenodo.5"))
+    assert scope.owns(Problem(str(repo / "partners/lab.json"), "damaged"))
+
+
+def test_a_broken_entry_the_pr_adds_to_a_partner_list_fails_it(repo, capsys):
+    template = repo / "partners" / "collection_rdf_template.yaml"
+    template.write_text(yamlio.dumps({"config": {"partners": [{"id": "zero", "repository": "a/b"}]}}))
+    code, out = build(repo, capsys, "--pr-base", "main")
+    assert code == 1 and "config.partners[0]: required field 'branch' is missing" in out
 
 
 def test_a_base_that_does_not_exist_is_bad_usage(repo, capsys):
