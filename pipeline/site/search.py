@@ -26,6 +26,7 @@ from pipeline.errors import ExternalToolFailed
 from pipeline.site.facets import TABLE, SearchEntry, write_table
 
 BUNDLE = "pagefind"
+EMPTY_PAGE = "zoo-empty.html"  # indexed only when no resource is
 TIMEOUT_S = 900
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 
@@ -56,6 +57,14 @@ def _mirror(site: Path, pages: list[str], mirror: Path) -> None:
             shutil.copyfile(site / page, target)
 
 
+def _placeholder(mirror: Path) -> None:
+    """The one page of an empty zoo's index: Pagefind refuses to index nothing, and the browse
+    page only shows results that have a row in the facet table, which this page never has."""
+    mirror.mkdir(parents=True, exist_ok=True)
+    (mirror / EMPTY_PAGE).write_text('<!doctype html><html lang="en"><head><title>empty</title></head>'
+                                     '<body><main data-pagefind-body>empty</main></body></html>', encoding="utf-8")
+
+
 def write_index(site: Path, entries: list[SearchEntry]) -> str:
     """Index the resource pages of `entries` into `site/pagefind/`, with their facet table;
     returns the Pagefind version that wrote it."""
@@ -63,6 +72,8 @@ def write_index(site: Path, entries: list[SearchEntry]) -> str:
     for folder in (fresh, old):
         shutil.rmtree(folder, ignore_errors=True)
     _mirror(site, [e.page for e in entries], mirror)
+    if not entries:
+        _placeholder(mirror)
     command = pagefind_command() + ["--site", str(mirror), "--output-path", str(fresh),
                                     "--keep-index-url", "--force-language", "en", "--quiet"]
     try:
