@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -33,6 +33,7 @@ from pipeline.build.publish import Published, publish_version, published_rdf, ve
 from pipeline.build.summaries import format_check
 from pipeline.contracts.collection import CollectionDocument, all_versions_document
 from pipeline.contracts.partners import Partner
+from pipeline.contracts.plan import TestPlan, read_plan
 from pipeline.contracts.results import FAILED, TestEntry, TestSummary
 from pipeline.contracts.stage import Problem
 from pipeline.errors import BadInput
@@ -59,6 +60,9 @@ class BuildConfig:
     recheck: bool = False  # re-fetch and re-validate every RDF, to notice upstream changes
     run_tests: bool = True
     shard: tuple[int, int] | None = None
+    plan: Path | None = None  # a shard runs exactly its part of this plan (`zoo plan --plan-file`)
+    plan_sha256: str | None = None  # ... when the plan's digest is this one
+    environments_only: bool = False  # build the shard's test environments, run no model code
     jobs: int = defaults.JOBS
     packages: bool = True
     policy: HttpPolicy | None = None
@@ -78,6 +82,7 @@ class BuildSummary:
     unchanged: int = 0
     tests_run: int = 0
     tests_cached: int = 0
+    environments: int = 0  # test environments made ready (`environments_only`)
     removed: int = 0
     failed: list[str] = field(default_factory=list)  # versions published as failing (format or model test)
     problems: list[Problem] = field(default_factory=list)
@@ -108,6 +113,8 @@ class BuildSummary:
         lines = [f"versions: {self.versions} ({self.rebuilt} rebuilt, {self.unchanged} unchanged, "
                  f"{self.removed} removed)",
                  f"model tests: {self.tests_run} run, {self.tests_cached} with cached results"]
+        if self.environments:
+            lines.append(f"test environments: {self.environments} ready")
         shown = self.failed
         if self.pr is not None:
             lines.append(f"pull request against {self.pr.base}: {len(self.pr.versions)} version(s) added or changed"
@@ -196,12 +203,12 @@ class _Inputs:
 
 def run(config: BuildConfig) -> BuildSummary:
     """Build `config.site` from the store, partners and caches; never raises for bad input."""
+    if config.shard is not None:  # a shard only fills the test cache; the full build publishes
+        return _run_shard(config)
     cache = JsonCache(config.cache / "tests")
     inputs = _plan_versions(config, cache)
     checked = [check(plan, config) for plan in inputs.plans if plan.reuse is None]
     tests_run = _test(checked, config, cache) if config.run_tests else 0
-    if config.shard is not None:  # a shard only fills the test cache; the full build publishes
-        return BuildSummary(tests_run=tests_run, problems=inputs.problems)
     previous = _read_manifest(config.cache)
     published = {c.plan.name: _last_good(c, previous, config) or _publish_safely(c, config, cache) for c in checked}
     built = {p.name: published[p.name] if p.reuse is None else Built(p.reuse.built, p.reuse) for p in inputs.plans}
@@ -236,11 +243,63 @@ def _reasons(built: "Built", site: Path) -> tuple[str, ...]:
         return ()
 
 
-def plan(config: BuildConfig, *, max_jobs: int) -> dict[str, Any]:
-    """The GitHub Actions matrix of the model tests a build would run."""
+def plan(config: BuildConfig, *, max_jobs: int) -> TestPlan:
+    """The model tests a build would run, as shards of whole environment groups."""
     cache = JsonCache(config.cache / "tests")
-    checked = [check(p, config) for p in _plan_versions(config, cache).plans if p.reuse is None]
-    return model_tests.matrix(_pending(checked, cache, retest=config.retest), max_jobs=max_jobs)
+    # partners' summaries change no model test: the plan does not fetch them
+    checked = [check(p, config) for p in _plan_versions(replace(config, partners=None), cache).plans
+               if p.reuse is None]
+    return model_tests.make_plan(_pending(checked, cache, retest=config.retest), max_jobs=max_jobs)
+
+
+# --- a shard ------------------------------------------------------------------------------------
+def _run_shard(config: BuildConfig) -> BuildSummary:
+    """One shard's model tests into the test cache: with a plan exactly the tests it gave this
+    shard, else its round-robin share of the pending ones. Its problems are its own tests' only
+    (a partner that cannot be read or another version's damaged file is the full build's)."""
+    cache = JsonCache(config.cache / "tests")
+    inputs = _plan_versions(replace(config, partners=None), cache)
+    if config.plan is not None:
+        pending, problems = _planned_tests(config, inputs.plans)
+    else:
+        checked = [check(p, config) for p in inputs.plans if p.reuse is None]
+        pending, problems = model_tests.select_shard(_pending(checked, cache, retest=config.retest),
+                                                     config.shard), []
+    if config.environments_only:
+        ready = model_tests.prepare_pending(pending, problems)
+        return BuildSummary(environments=ready, problems=problems)
+    tests_run = model_tests.run_pending(pending, cache, jobs=config.jobs, problems=problems) if config.run_tests else 0
+    return BuildSummary(tests_run=tests_run, problems=problems)
+
+
+def _planned_tests(config: BuildConfig, plans: list[VersionPlan]) -> tuple[list[PendingTest], list[Problem]]:
+    """The tests the plan file gives this shard, checked against this checkout's own keys."""
+    try:
+        raw = config.plan.read_bytes()
+    except OSError as e:
+        raise BadInput(f"cannot read the plan: {e.strerror or e}", source=str(config.plan)) from None
+    test_plan = read_plan(raw, sha256=config.plan_sha256, source=str(config.plan))
+    index, count = config.shard
+    if count != test_plan.count:
+        raise BadInput(f"the plan has {test_plan.count} shards, not {count}", source=str(config.plan))
+    wanted = {(t.resource_id, t.version_id): t for t in test_plan.shard(index).tests}
+    found = {}
+    for checked in (check(p, config) for p in plans if (p.resource.id, p.version.version_id) in wanted):
+        if checked.test is not None:
+            found[checked.test.resource_id, checked.test.version_id] = checked.test
+    pending, problems = [], []
+    for pair, planned in wanted.items():
+        test = found.get(pair)
+        if test is None:
+            problems.append(Problem(planned.name, "planned for this shard, but not a testable accepted model "
+                                                  "in this checkout (the store changed since the plan?)"))
+        elif test.test_key != planned.test_key:
+            problems.append(Problem(planned.name, f"this job keys its test {test.test_key[:16]}, the plan "
+                                                  f"{planned.test_key[:16]}: it runs another Python, test device or "
+                                                  "pipeline version than the plan job"))
+        else:
+            pending.append(test)
+    return pending, problems
 
 
 # --- plan versions ------------------------------------------------------------------------------

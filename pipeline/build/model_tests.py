@@ -1,8 +1,9 @@
 """Model tests for the build: cache keys, pending work, shards, and the pool that runs them.
 
 A result is cached under a key over everything it depends on (the RDF's bytes, the files'
-hashes, the runner's version and the environment), so only new or changed versions re-run,
-and shards of a build merge by copying their cache files together.
+hashes, the runner's version and the environment), so only new or changed versions re-run.
+A CI run's plan gives each shard whole environment groups; the merge (merge.py) takes from each
+shard only the results the plan gave it.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from typing import Any, Callable, Iterable
 
 from pipeline import __version__
 from pipeline.build.cache import JsonCache, content_key
+from pipeline.contracts.plan import PlannedTest, Shard, TestPlan
 from pipeline.contracts.results import FAILED, TestEntry
+from pipeline.contracts.stage import Problem
 from pipeline.errors import BadInput
 from pipeline.spec import LoadedRdf
+from pipeline.runner.prepare import prepare_environments
 from pipeline.runner.testing import TestResult, test_model
 from pipeline.spec.root import is_url
 
@@ -52,20 +56,33 @@ def file_hashes(loaded: LoadedRdf) -> list[str]:
 
 def environment(loaded: LoadedRdf) -> tuple[str, str]:
     """(key, label) of the environments a model's tests run in: one requirement set per
-    weights format, so models with the same frameworks group onto the same CI runner."""
+    weights format, and the dependencies file it names, so models with the same frameworks and
+    dependencies group onto the same CI job (and the same cache entry of environments)."""
     from pipeline.runner.environments import requirement_set
     from pipeline.runner.model_files import describe
 
     try:
         weights = describe(loaded)["weights"]
         sets = [requirement_set(fmt, entry) for fmt, entry in sorted(weights.items()) if fmt != "tensorflow_js"]
+        prints = dict(p.rsplit("=", 1) for p in file_hashes(loaded))
+        deps = [_dependencies_print(entry, prints) for fmt, entry in sorted(weights.items()) if fmt != "tensorflow_js"]
     except BadInput:
         return "undescribed", "invalid model description"
     # Two formats asking for the same environment share it: the key is over the distinct sets.
-    key = content_key(sorted({s.key() for s in sets}))[:16]
+    key = content_key(sorted({s.key() if not d else f"{s.key()}+{d}" for s, d in zip(sets, deps)}))[:16]
     label = " + ".join(sorted({r for s in sets for r in s.requirements if r != "numpy"})) or "numpy"
     conda = sorted({s.conda_file for s in sets if s.conda_file})
     return key, label + (f" (conda {', '.join(conda)})" if conda else "")
+
+
+def _dependencies_print(entry: dict[str, Any], prints: dict[str, str]) -> str | None:
+    """What identifies a weights entry's dependencies file: its sha256, else its file's print."""
+    deps = entry.get("dependencies")
+    if not deps:
+        return None
+    source = str(deps.get("source") or "") if isinstance(deps, dict) else str(deps).partition(":")[2]
+    sha = deps.get("sha256") if isinstance(deps, dict) else None
+    return str(sha or prints.get(source) or source or deps)
 
 
 def test_key(loaded: LoadedRdf, env_key: str) -> str:
@@ -88,23 +105,32 @@ def select_shard(pending: list[PendingTest], shard: tuple[int, int] | None) -> l
     return [p for p in pending if p.env_key in mine]
 
 
-def matrix(pending: list[PendingTest], *, max_jobs: int) -> dict[str, Any]:
-    """The GitHub Actions matrix: one job per environment group (groups bundled past max_jobs)."""
-    groups: dict[str, list[PendingTest]] = {}
-    for p in pending:
-        groups.setdefault(p.env_key, []).append(p)
-    labels = _unique_labels({key: tests[0].env_label for key, tests in groups.items()})
-    count = max(1, min(len(groups), max_jobs))
-    include = []
+def make_plan(pending: list[PendingTest], *, max_jobs: int) -> TestPlan:
+    """One shard per environment group (groups bundled round robin past `max_jobs`); no shard
+    when nothing is pending (an empty matrix is an error on GitHub)."""
+    groups = sorted({p.env_key for p in pending})
+    labels = _unique_labels({p.env_key: p.env_label for p in pending})
+    count = max(1, min(len(groups), max_jobs)) if groups else 0
+    shards = []
     for index in range(1, count + 1):
-        mine = select_shard(pending, (index, count)) if groups else []
-        include.append({
-            "shard": f"{index}/{count}",
-            "environments": sorted({labels[p.env_key] for p in mine}),
-            "env_keys": sorted({p.env_key for p in mine}),  # safe in cache keys, unlike labels
-            "tests": len(mine),
-        })
-    return {"include": include if groups else []}
+        mine = select_shard(pending, (index, count))
+        shards.append(Shard(index, tuple(PlannedTest(p.resource_id, p.version_id, p.test_key, p.env_key)
+                                         for p in mine), tuple(sorted({labels[p.env_key] for p in mine}))))
+    return TestPlan(tuple(shards), generated_by=f"bioimage-zoo-pipeline {__version__}")
+
+
+def prepare_pending(pending: Iterable[PendingTest], problems: list[Problem]) -> int:
+    """Build the environments of the pending tests (no model code runs); how many are ready.
+    One that cannot be built is a problem here and a failed install check when its test runs."""
+    ready = set()
+    for item in pending:
+        for prepared in prepare_environments(item.loaded):
+            if prepared.env_key:
+                ready.add(prepared.env_key)
+            else:
+                problems.append(Problem(f"{item.resource_id}/{item.version_id}",
+                                        f"{prepared.weights_format}: {prepared.error}"))
+    return len(ready)
 
 
 def _unique_labels(labels: dict[str, str]) -> dict[str, str]:
@@ -116,8 +142,10 @@ def _unique_labels(labels: dict[str, str]) -> dict[str, str]:
 
 
 def run_pending(pending: Iterable[PendingTest], cache: JsonCache, *, jobs: int,
-                on_done: Callable[[PendingTest, dict[str, Any]], None] | None = None) -> int:
-    """Run the pending tests `jobs` at a time (each in the runner's own subprocess); cache results."""
+                on_done: Callable[[PendingTest, dict[str, Any]], None] | None = None,
+                problems: list[Problem] | None = None) -> int:
+    """Run the pending tests `jobs` at a time (each in the runner's own subprocess); cache results.
+    The runner itself failing is cached as a failed test and, given `problems`, also reported."""
     items = list(pending)
     if not items:
         return 0
@@ -131,6 +159,9 @@ def run_pending(pending: Iterable[PendingTest], cache: JsonCache, *, jobs: int,
                 result = TestResult(item.loaded.source, [TestEntry(
                     "run model tests", FAILED, f"{type(e).__name__}: {e}",
                     omitted=frozenset({"seconds", "tool_version"}))]).to_json()
+                if problems is not None:
+                    problems.append(Problem(f"{item.resource_id}/{item.version_id}",
+                                            f"the test runner failed: {type(e).__name__}: {e}"))
             cache.put(item.test_key, result)
             if on_done:
                 on_done(item, result)

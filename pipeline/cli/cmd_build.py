@@ -22,6 +22,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-tests", action="store_true", help="validate and publish without running model tests")
     parser.add_argument("--shard", type=parse_shard, default=None, metavar="I/N",
                         help="only run the model tests of shard I of N (fills the cache, publishes nothing)")
+    parser.add_argument("--plan", type=Path, default=None, metavar="FILE",
+                        help="with --shard: run exactly the tests this plan (`zoo plan --plan-file`) gives the shard")
+    parser.add_argument("--plan-sha256", default=None, metavar="HEX",
+                        help="with --plan: refuse a plan whose digest is not HEX (the matrix's `plan`)")
+    parser.add_argument("--environments-only", action="store_true",
+                        help="with --shard: build the test environments of the shard's tests and stop; "
+                             "runs no model code")
     jobs_option(parser)
     parser.add_argument("--no-packages", action="store_true", help="skip the per-version zip packages")
     parser.add_argument("--pr-base", default=None, metavar="REV",
@@ -47,13 +54,17 @@ def config_from(args: argparse.Namespace):
     from pipeline.errors import BadInput
 
     config = BuildConfig(**given(store=args.store, site=args.site, cache=args.cache,
-                                 jobs=getattr(args, "jobs", None), shard=getattr(args, "shard", None)),
+                                 jobs=getattr(args, "jobs", None), shard=getattr(args, "shard", None),
+                                 plan=getattr(args, "plan", None), plan_sha256=getattr(args, "plan_sha256", None)),
                          **partners_given(args.partners),
+                         environments_only=getattr(args, "environments_only", False),
                          retest=args.retest, recheck=getattr(args, "recheck", False),
                          run_tests=not getattr(args, "no_tests", False),
                          packages=not getattr(args, "no_packages", False))
     if not config.store.is_dir():
         raise BadInput("store folder does not exist", source=str(config.store))
+    if config.shard is None and (config.plan is not None or config.environments_only):
+        raise BadInput("--plan and --environments-only go with --shard I/N", source="zoo build")
     if getattr(args, "pr_base", None):
         from dataclasses import replace
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from pipeline import defaults
 from pipeline.cli.cmd_build import config_from
@@ -20,12 +21,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="at most N matrix jobs; environment groups are bundled past that "
                              f"(default {defaults.MAX_MATRIX_JOBS})")
     parser.add_argument("--retest", action="store_true", help="plan every model test, cached or not")
+    parser.add_argument("--plan-file", type=Path, default=None, metavar="FILE",
+                        help="also write the plan (every shard's tests) to FILE, for `zoo build --plan` and "
+                             "`zoo merge`; each matrix job carries its digest as `plan`")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.base.atomic import replace_file
     from pipeline.build.builder import plan
+    from pipeline.build.files import json_bytes
 
-    matrix = plan(config_from(args), max_jobs=args.max_jobs or defaults.MAX_MATRIX_JOBS)
-    print(json.dumps(matrix, separators=(",", ":")))  # one line: GITHUB_OUTPUT takes it as is
+    test_plan = plan(config_from(args), max_jobs=args.max_jobs or defaults.MAX_MATRIX_JOBS)
+    if args.plan_file is not None:
+        args.plan_file.parent.mkdir(parents=True, exist_ok=True)
+        replace_file(args.plan_file, json_bytes(test_plan.to_json(), compact=True))
+    print(json.dumps(test_plan.matrix(), separators=(",", ":")))  # one line: GITHUB_OUTPUT takes it as is
     return 0

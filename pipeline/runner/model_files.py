@@ -76,13 +76,17 @@ def materialize_weights(loaded: Any, descr: dict, fmt: str, dest: Path) -> tuple
         if isinstance(entry.get(extra), dict) and entry[extra].get("source"):
             ed = entry[extra]
             files[ed["source"]] = _materialize(loaded, ed["source"], dest, ed.get("sha256"), ["weights", fmt, extra])
-    deps = entry.get("dependencies")
-    deps_text = None
-    if deps:
-        rel = deps.get("source") if isinstance(deps, dict) else str(deps).partition(":")[2] or str(deps)
-        sha = deps.get("sha256") if isinstance(deps, dict) else None
-        path = _materialize(loaded, rel, dest, sha, ["weights", fmt, "dependencies"])
-        if path.stat().st_size > MAX_DEPS_BYTES:
-            raise BadInput("dependencies file is too large", source=loaded.source, loc=["weights", fmt, "dependencies"])
-        deps_text = path.read_text(encoding="utf-8", errors="replace")
-    return files, deps_text
+    return files, materialize_dependencies(loaded, descr, fmt, dest)
+
+
+def materialize_dependencies(loaded: Any, descr: dict, fmt: str, dest: Path) -> str | None:
+    """The text of one weights format's dependencies file (conda or pip), sha256-checked; None without one."""
+    deps = descr["weights"][fmt].get("dependencies")
+    if not deps:
+        return None
+    rel = deps.get("source") if isinstance(deps, dict) else str(deps).partition(":")[2] or str(deps)
+    sha = deps.get("sha256") if isinstance(deps, dict) else None
+    path = _materialize(loaded, rel, dest, sha, ["weights", fmt, "dependencies"])
+    if path.stat().st_size > MAX_DEPS_BYTES:
+        raise BadInput("dependencies file is too large", source=loaded.source, loc=["weights", fmt, "dependencies"])
+    return path.read_text(encoding="utf-8", errors="replace")

@@ -1,13 +1,18 @@
-"""Pending model tests as a matrix grouped by environment, run shard by shard, merged by file."""
+"""Pending model tests as a plan of shards grouped by environment, run shard by shard (each
+exactly its part of the plan), and merged back by `zoo merge`."""
 
 from __future__ import annotations
 
 import json
 import shutil
 
-from pipeline.build import builder
+import pytest
+
+from pipeline.build import builder, merge
 from pipeline.build.builder import BuildConfig, plan
+from pipeline.build.files import json_bytes
 from pipeline.cli import main
+from pipeline.errors import BadInput
 
 from testkit.paths import EXAMPLES
 
@@ -25,42 +30,161 @@ def _options(store, cache, **changes):
     return BuildConfig(store=store.store, site=store.root / "site", cache=cache, partners=None, **changes)
 
 
+def _write_plan(store, test_plan):
+    path = store.root / "plan" / "plan.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(json_bytes(test_plan.to_json(), compact=True))
+    return path
+
+
 def test_plan_groups_pending_tests_by_environment(store):
     _store(store)
-    matrix = plan(_options(store, store.root / "cache"), max_jobs=20)
-    assert [job["shard"] for job in matrix["include"]] == ["1/2", "2/2"]
+    matrix = plan(_options(store, store.root / "cache"), max_jobs=20).matrix()
+    assert [(job["shard"], job["index"]) for job in matrix["include"]] == [("1/2", 1), ("2/2", 2)]
     environments = sorted(env for job in matrix["include"] for env in job["environments"])
     assert any("tensorflow" in env for env in environments)
     assert any("torch" in env for env in environments)
     assert sum(job["tests"] for job in matrix["include"]) == 2
     bundled = plan(_options(store, store.root / "cache"), max_jobs=1)
     env_keys = sorted(key for job in matrix["include"] for key in job["env_keys"])
-    assert bundled["include"] == [{"shard": "1/1", "environments": sorted(environments), "env_keys": env_keys,
-                                   "tests": 2}]
+    assert bundled.matrix()["include"] == [{
+        "shard": "1/1", "index": 1, "environments": sorted(environments), "env_keys": env_keys, "tests": 2,
+        "env_cache_key": bundled.shards[0].env_cache_key, "plan": bundled.digest()}]
     assert all(key.isalnum() for key in env_keys)
+    # each job's cache of environments is named by its groups only
+    assert len({job["env_cache_key"] for job in matrix["include"]}) == 2
 
 
-def test_shards_fill_the_cache_and_merge_by_copying_files(store):
+def test_nothing_pending_is_an_empty_matrix(tmp_path):
+    store = tmp_path / "collection"
+    store.mkdir()
+    test_plan = plan(BuildConfig(store=store, site=tmp_path / "site", cache=tmp_path / "cache", partners=None),
+                     max_jobs=20)
+    assert (test_plan.shards, test_plan.matrix()) == ((), {"include": []})
+
+
+def test_shards_run_exactly_their_part_of_the_plan_and_merge_back(store):
     _store(store)
-    caches = [store.root / f"cache-{i}" for i in (1, 2)]
-    runs = [builder.run(_options(store, cache, shard=(i, 2))).tests_run for i, cache in enumerate(caches, 1)]
-    assert runs == [1, 1]
+    test_plan = plan(_options(store, store.root / "cache"), max_jobs=20)
+    plan_file, digest = _write_plan(store, test_plan), test_plan.digest()
+    uploads = store.root / "uploads"
+    for shard in test_plan.shards:
+        cache = store.root / f"shard-{shard.index}"
+        summary = builder.run(_options(store, cache, shard=(shard.index, 2), plan=plan_file, plan_sha256=digest))
+        assert (summary.tests_run, summary.problems) == (1, [])
+        written = {p.stem for p in (cache / "tests").rglob("*.json")}
+        assert written == set(shard.test_keys)  # its own planned results, nothing else
+        shutil.copytree(cache / "tests", uploads / f"zoo-tests-{shard.index}")
     assert not (store.root / "site" / "collection.json").exists()  # shards publish nothing
+
     merged = store.root / "cache"
-    for cache in caches:
-        shutil.copytree(cache / "tests", merged / "tests", dirs_exist_ok=True)
-    assert plan(_options(store, merged), max_jobs=20) == {"include": []}
-    summary = builder.run(_options(store, merged))
-    assert (summary.tests_run, summary.tests_cached, summary.failed) == (0, 2, [])
+    summary = merge.run(merge.MergeConfig(plan_file, uploads, merged, plan_sha256=digest))
+    assert (summary.accepted, summary.missing, summary.shards, summary.problems) == (2, 0, 2, [])
+    assert plan(_options(store, merged), max_jobs=20).shards == ()
+    built = builder.run(_options(store, merged))
+    assert (built.tests_run, built.tests_cached, built.failed) == (0, 2, [])
 
 
-def test_cli_plan_and_build_json(store, capsys, monkeypatch):
+def _result(status: str = "passed") -> dict:
+    return {"source": "rdf.yaml", "status": "passed",
+            "tests": [{"name": "reproduce test outputs", "status": status, "error": None}]}
+
+
+def _put(folder, key: str, data) -> None:
+    path = folder / key[:2] / f"{key}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+
+
+def _fake_plan(store):
+    from pipeline.contracts.plan import PlannedTest, Shard, TestPlan
+
+    keys = {name: (name * 64)[:64] for name in "abcd"}
+    shards = (Shard(1, (PlannedTest("r1", "1", keys["a"], "e" * 16), PlannedTest("r2", "1", keys["b"], "e" * 16)),
+                    ("torch",)),
+              Shard(2, (PlannedTest("r3", "1", keys["c"], "f" * 16),), ("onnxruntime",)))
+    test_plan = TestPlan(shards)
+    return test_plan, _write_plan(store, test_plan), keys
+
+
+def test_merge_takes_from_each_shard_only_what_was_planned_for_it(store):
+    test_plan, plan_file, keys = _fake_plan(store)
+    uploads = store.root / "uploads"
+    one, two = uploads / "zoo-tests-1", uploads / "zoo-tests-2"
+    _put(one, keys["a"], _result("failed"))  # planned here; it claims "passed" overall
+    _put(one, keys["c"], _result())  # shard 2's test, forged by shard 1
+    _put(one, keys["d"], _result())  # planned nowhere
+    _put(one, keys["b"], "{not json")
+    _put(two, keys["c"], {"tests": "passed"})
+    (one / "notes.txt").write_text("hello")
+    (one / "ab").mkdir()
+    (one / "ab" / "link.json").symlink_to(one / keys["a"][:2] / f"{keys['a']}.json")
+    (uploads / "zoo-tests-7").mkdir()
+
+    cache = store.root / "cache"
+    summary = merge.run(merge.MergeConfig(plan_file, uploads, cache, plan_sha256=test_plan.digest()))
+    assert (summary.accepted, summary.shards, summary.missing) == (1, 2, 2)
+    reasons = sorted(p.message for p in summary.problems)
+    assert reasons == sorted([
+        "planned for shard 2, not this one", "a result the plan did not plan", "not a test result (JSONDecodeError)",
+        "expected a model test result with a `tests` list", "not a result file of the test cache (<key[:2]>/<key>.json)",
+        "not a plain file", "not the folder of one of the plan's 2 shards"])
+    stored = sorted(p.stem for p in (cache / "tests").rglob("*.json"))
+    assert stored == [keys["a"]]
+    # written again from the parsed result: the overall status follows its entries
+    assert json.loads((cache / "tests" / keys["a"][:2] / f"{keys['a']}.json").read_text())["status"] == "failed"
+    assert not summary.ok
+
+
+def test_a_plan_that_is_not_the_planned_one_is_refused(store):
+    test_plan, plan_file, _ = _fake_plan(store)
+    with pytest.raises(BadInput, match="not the plan of this run"):
+        merge.run(merge.MergeConfig(plan_file, store.root / "uploads", store.root / "cache", plan_sha256="0" * 64))
+    _store(store)
+    with pytest.raises(BadInput, match="not the plan of this run"):
+        builder.run(_options(store, store.root / "c", shard=(1, 2), plan=plan_file, plan_sha256="0" * 64))
+    with pytest.raises(BadInput, match="the plan has 2 shards, not 3"):
+        builder.run(_options(store, store.root / "c", shard=(1, 3), plan=plan_file))
+
+
+def test_a_shard_reports_its_own_tests_only(store):
+    """Another resource's damaged file is the full build's problem, not this shard's; a planned
+    version this checkout does not test is."""
+    from pipeline.contracts.plan import PlannedTest, Shard, TestPlan
+
+    _store(store)
+    (store.store / "10.5281" / "broken").mkdir(parents=True)
+    (store.store / "10.5281" / "broken" / "resource.yaml").write_text("id: [unclosed\n")
+    assert builder.run(_options(store, store.root / "full", run_tests=False)).problems != []
+    real = plan(_options(store, store.root / "cache"), max_jobs=1)
+    planned = real.shards[0].tests
+    wrong = PlannedTest(planned[0].resource_id, planned[0].version_id, "9" * 64, planned[0].env_key)
+    missing = PlannedTest("10.5281/zenodo.99", "1", "8" * 64, "e" * 16)
+    plan_file = _write_plan(store, TestPlan((Shard(1, (wrong, missing), ("x",)),)))
+    summary = builder.run(_options(store, store.root / "shard", shard=(1, 1), plan=plan_file))
+    assert summary.tests_run == 0
+    assert [(p.source, p.message.split(":")[0]) for p in summary.problems] == [
+        (wrong.name, f"this job keys its test {planned[0].test_key[:16]}, the plan 9999999999999999"),
+        ("10.5281/zenodo.99/1", "planned for this shard, but not a testable accepted model in this checkout "
+                                "(the store changed since the plan?)")]
+
+
+def test_cli_plan_file_build_and_merge(store, capsys):
     store.add("10.5281/zenodo.10", store.record("nuclei", copy_from=NUCLEI), versions=["11"])
-    args = ["--store", str(store.store), "--site", str(store.root / "site"), "--cache",
-            str(store.root / "cache"), "--partners", "none"]
-    assert main(["plan", *args]) == 0
-    assert json.loads(capsys.readouterr().out)["include"][0]["tests"] == 1
-    assert main(["build", *args, "--no-tests", "--json"]) == 0
+    args = ["--store", str(store.store), "--site", str(store.root / "site"), "--partners", "none"]
+    plan_file = store.root / "planned" / "plan.json"
+    assert main(["plan", *args, "--cache", str(store.root / "cache"), "--plan-file", str(plan_file)]) == 0
+    job = json.loads(capsys.readouterr().out)["include"][0]
+    assert job["tests"] == 1 and json.loads(plan_file.read_text())["shards"][0]["index"] == 1
+    assert main(["build", *args, "--cache", str(store.root / "shard"), "--shard", job["shard"], "--plan",
+                 str(plan_file), "--plan-sha256", job["plan"], "--environments-only", "--json"]) == 0
+    prepared = json.loads(capsys.readouterr().out)
+    assert (prepared["environments"], prepared["tests_run"]) == (2, 0)  # torchscript and onnx: no model code ran
+    assert not (store.root / "shard" / "tests").exists()
+    assert main(["merge", str(store.root / "uploads"), "--plan", str(plan_file), "--plan-sha256", job["plan"],
+                 "--cache", str(store.root / "cache"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["missing"] == 1
+    assert main(["build", *args, "--cache", str(store.root / "cache"), "--no-tests", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert (summary["versions"], summary["rebuilt"], summary["tests_run"]) == (1, 1, 0)
 
@@ -71,6 +195,11 @@ def test_cli_rejects_bad_shard(capsys):
     except SystemExit as e:
         assert e.code == 2
     assert "expected I/N with 1 <= I <= N, got '3/2'" in capsys.readouterr().err
+
+
+def test_cli_plan_without_shard_is_a_usage_error(store, capsys):
+    assert main(["build", "--store", str(store.store), "--plan", "plan.json"]) == 2
+    assert "--plan and --environments-only go with --shard I/N" in capsys.readouterr().err
 
 
 def test_cli_missing_store_is_a_usage_error(tmp_path, capsys):
