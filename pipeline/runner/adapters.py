@@ -1,7 +1,9 @@
 """Weight adapters: load one weights entry with its framework and run it on numpy arrays.
 
 Frameworks are imported inside each loader, so only the one a model needs is paid for. `files`
-maps every relative path of the description to a local, already sha256-checked file.
+maps every relative path of the description to a local, already sha256-checked file. `device`
+asks for the CPU or CUDA; where the framework cannot have CUDA the network runs on the CPU, and
+the returned Network's `placement` says where it ran and why (devices.py decides).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from pipeline.runner.axes import NotRunnable
+from pipeline.runner.devices import CPU, Placement, onnx_providers, tensorflow_placement, torch_placement
 
 Predict = Callable[[Sequence[np.ndarray]], list[np.ndarray]]
 MAX_BUNDLE_BYTES = 2 * 1024**3
@@ -29,9 +32,20 @@ class WeightsError(Exception):
     """The weights (or their architecture) could not be loaded; the message names what failed."""
 
 
+class Network:
+    """A loaded network: called on a list of input arrays, it returns its outputs as numpy arrays."""
+
+    def __init__(self, predict: Predict, placement: Placement):
+        self.predict = predict
+        self.placement = placement
+
+    def __call__(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        return self.predict(inputs)
+
+
 def load_adapter(fmt: str, entry: dict[str, Any], files: dict[str, Path], output_ids: list[str],
-                 input_ids: list[str]) -> Predict:
-    """A callable running the network of one weights format on a list of input arrays."""
+                 input_ids: list[str], device: str = CPU) -> Network:
+    """The network of one weights format, placed on `device` where the framework can have it."""
     loaders = {"torchscript": _torchscript, "pytorch_state_dict": _state_dict, "onnx": _onnx,
                "keras_hdf5": _keras, "keras_v3": _keras, "tensorflow_saved_model_bundle": _saved_model}
     if fmt == "tensorflow_js":
@@ -41,7 +55,7 @@ def load_adapter(fmt: str, entry: dict[str, Any], files: dict[str, Path], output
     source = files.get(entry.get("source", ""))
     if source is None:
         raise WeightsError(f"weights.{fmt}.source: file {entry.get('source')!r} is not available")
-    return loaders[fmt](entry, source, files, input_ids, output_ids)
+    return loaders[fmt](entry, source, files, input_ids, output_ids, device)
 
 
 def _as_list(out: Any) -> list[np.ndarray]:
@@ -52,24 +66,34 @@ def _as_list(out: Any) -> list[np.ndarray]:
     return [o.detach().cpu().numpy() if hasattr(o, "detach") else np.asarray(o) for o in out]
 
 
-def _torch_runner(module: Any) -> Predict:
+def _torch_placement(device: str) -> Placement:
     import torch
+
+    return torch_placement(device, torch.cuda.is_available)
+
+
+def _torch_runner(module: Any, placement: Placement) -> Network:
+    import torch
+
+    module = module.to(placement.device)
 
     def predict(inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         with torch.no_grad():
-            return _as_list(module(*[torch.from_numpy(np.ascontiguousarray(x)) for x in inputs]))
+            tensors = [torch.from_numpy(np.ascontiguousarray(x)).to(placement.device) for x in inputs]
+            return _as_list(module(*tensors))
 
-    return predict
+    return Network(predict, placement)
 
 
-def _torchscript(entry: dict, source: Path, files: dict, input_ids: list, output_ids: list) -> Predict:
+def _torchscript(entry: dict, source: Path, files: dict, input_ids: list, output_ids: list, device: str) -> Network:
     import torch
 
+    placement = _torch_placement(device)
     try:
-        module = torch.jit.load(str(source), map_location="cpu").eval()
+        module = torch.jit.load(str(source), map_location=placement.device).eval()
     except Exception as e:  # torch raises many types for corrupt archives
         raise WeightsError(f"weights.torchscript: cannot load {source.name}: {e}") from None
-    return _torch_runner(module)
+    return _torch_runner(module, placement)
 
 
 def import_architecture(arch: dict[str, Any], files: dict[str, Path]) -> Callable:
@@ -95,7 +119,7 @@ def import_architecture(arch: dict[str, Any], files: dict[str, Path]) -> Callabl
     return getattr(module, name)
 
 
-def _state_dict(entry: dict, source: Path, files: dict, input_ids: list, output_ids: list) -> Predict:
+def _state_dict(entry: dict, source: Path, files: dict, input_ids: list, output_ids: list, device: str) -> Network:
     import torch
 
     build = import_architecture(entry.get("architecture") or {}, files)
@@ -109,7 +133,7 @@ def _state_dict(entry: dict, source: Path, files: dict, input_ids: list, output_
         net.load_state_dict(state, strict=bool(entry.get("strict", True)))
     except Exception as e:
         raise WeightsError(f"weights.pytorch_state_dict: state dict does not fit the architecture: {e}") from None
-    return _torch_runner(net.eval())
+    return _torch_runner(net.eval(), _torch_placement(device))
 
 
 def _unpickling_reason(error: Exception) -> str:
@@ -121,26 +145,43 @@ def _unpickling_reason(error: Exception) -> str:
     return (lines[0] if lines else type(error).__name__)[:300]
 
 
-def _onnx(entry: dict, source: Path, files: dict, input_ids: list, output_ids: list) -> Predict:
+def _onnx(entry: dict, source: Path, files: dict, input_ids: list, output_ids: list, device: str) -> Network:
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1
     opts.log_severity_level = 3
+    providers, placement = onnx_providers(device, ort.get_available_providers())
     try:
-        session = ort.InferenceSession(str(source), sess_options=opts, providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(str(source), sess_options=opts, providers=providers)
     except Exception as e:
         raise WeightsError(f"weights.onnx: cannot load {source.name}: {e}") from None
+    if placement.device != CPU and providers[0] not in session.get_providers():  # CUDA failed to start
+        placement = Placement(CPU, f"onnxruntime could not start {providers[0]}: ran on the CPU")
     names = [i.name for i in session.get_inputs()]
 
     def predict(inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         return list(session.run(None, {n: np.ascontiguousarray(x) for n, x in zip(names, inputs)}))
 
-    return predict
+    return Network(predict, placement)
 
 
-def _keras(entry: dict, source: Path, files: dict, input_ids: list, output_ids: list) -> Predict:
+def _tensorflow_placement(device: str) -> Placement:
+    """Hide the GPUs from TensorFlow when the CPU is asked for (it would take them by itself)."""
+    import tensorflow as tf
+
+    hide, placement = tensorflow_placement(device, tf.config.list_physical_devices("GPU"))
+    if hide:
+        try:
+            tf.config.set_visible_devices([], "GPU")
+        except RuntimeError:  # TensorFlow already initialised its devices
+            return Placement("cuda:0", "the CPU was asked for, but TensorFlow had already taken the GPU")
+    return placement
+
+
+def _keras(entry: dict, source: Path, files: dict, input_ids: list, output_ids: list, device: str) -> Network:
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    placement = _tensorflow_placement(device)
     import keras
 
     try:  # .h5 goes through keras' legacy H5 loader; safe_mode refuses lambda code in .keras files
@@ -151,7 +192,7 @@ def _keras(entry: dict, source: Path, files: dict, input_ids: list, output_ids: 
     def predict(inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         return _as_list(model(list(inputs) if len(inputs) > 1 else inputs[0], training=False))
 
-    return predict
+    return Network(predict, placement)
 
 
 def _safe_extract(archive: Path, dest: Path) -> Path:
@@ -171,9 +212,10 @@ def _safe_extract(archive: Path, dest: Path) -> Path:
     return inner[0]
 
 
-def _saved_model(entry: dict, source: Path, files: dict, input_ids: list, output_ids: list) -> Predict:
+def _saved_model(entry: dict, source: Path, files: dict, input_ids: list, output_ids: list, device: str) -> Network:
     import tensorflow as tf
 
+    placement = _tensorflow_placement(device)
     try:
         folder = _safe_extract(source, Path(tempfile.mkdtemp(prefix="zoo-tf-")))
         loaded = tf.saved_model.load(str(folder))
@@ -191,4 +233,4 @@ def _saved_model(entry: dict, source: Path, files: dict, input_ids: list, output
         result = sig(**{n: tf.constant(x) for n, x in zip(in_names, inputs)})
         return [result[n].numpy() for n in out_names]
 
-    return predict
+    return Network(predict, placement)

@@ -32,3 +32,9 @@ def nuclei_copy(tmp_path: Path):
     return make
 
 
+
+
+@pytest.fixture(autouse=True)
+def cpu_tests(monkeypatch):
+    """Requirement sets as on a CPU runner, whatever this machine has (test_devices covers CUDA)."""
+    monkeypatch.setenv("ZOO_TEST_DEVICE", "cpu")
