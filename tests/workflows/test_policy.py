@@ -129,3 +129,84 @@ def test_every_job_uses_the_same_python():
     inputs = WORKFLOW["test-models.yaml"]["on"]
     defaults = {inputs[kind]["inputs"]["python-version"]["default"] for kind in ("workflow_call", "workflow_dispatch")}
     assert versions == {"3.12", "${{ inputs.python-version }}"} and defaults == {"3.12"}
+
+
+def _runs_model_code(step: dict[str, Any]) -> bool:
+    """A step whose `zoo build` runs model tests (not --no-tests, not --environments-only)."""
+    script = str(step.get("run", ""))
+    return "zoo build" in script and "--no-tests" not in script and "--environments-only" not in script
+
+
+MODEL_JOBS = {(name, job_id) for name in EXPECTED for job_id, job in jobs(name).items()
+              if any(_runs_model_code(s) for s in job.get("steps", []))}
+
+
+def test_the_jobs_that_run_model_code_are_the_test_shards_and_the_pr_check():
+    assert MODEL_JOBS == {("test-models.yaml", "test"), ("pr.yaml", "check")}
+
+
+@pytest.mark.parametrize("name, job_id", sorted(MODEL_JOBS))
+def test_no_cache_is_saved_after_model_code_ran(name: str, job_id: str):
+    """Caches saved when the job ends (actions/cache, setup-python's and micromamba's own) or by a
+    save step after the tests would carry whatever model code left behind into later runs."""
+    ran_model_code = False
+    for step in jobs(name)[job_id]["steps"]:
+        uses, given = str(step.get("uses", "")), step.get("with") or {}
+        assert not uses.startswith("actions/cache@"), f"{name} › {step.get('name')}: saves when the job ends"
+        assert "cache" not in given or not uses.startswith("actions/setup-python@"), step.get("name")
+        assert not given.get("cache-downloads") and not given.get("cache-environment"), step.get("name")
+        if uses.startswith("actions/cache/save@"):
+            assert not ran_model_code, f"{name} › {step.get('name')}: saved after model code ran"
+        ran_model_code = ran_model_code or _runs_model_code(step)
+
+
+@pytest.mark.parametrize("name, job_id", sorted(MODEL_JOBS))
+def test_jobs_that_run_model_code_install_no_frameworks_into_the_runners_python(name: str, job_id: str):
+    installs = [s["run"] for s in jobs(name)[job_id]["steps"] if "pip install" in str(s.get("run", ""))]
+    assert installs and not any("frameworks" in script for script in installs)
+
+
+def test_environment_caches_are_restored_by_their_own_key_only():
+    for step in jobs("test-models.yaml")["test"]["steps"]:
+        if str(step.get("uses", "")).startswith("actions/cache/"):
+            assert "restore-keys" not in step["with"] and "matrix.env_cache_key" in step["with"]["key"]
+
+
+def test_shards_upload_only_their_results_and_a_rerun_replaces_them():
+    upload = next(s for s in jobs("test-models.yaml")["test"]["steps"]
+                  if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
+    assert upload["with"]["overwrite"] is True and upload["with"]["path"] == ".cache/tests"
+    assert upload["with"]["name"] == "zoo-tests-${{ matrix.index }}"
+    restores = [s for s in jobs("test-models.yaml")["test"]["steps"] if "tests" in str(s.get("with", {}).get("path"))
+                and str(s.get("uses", "")).startswith("actions/cache")]
+    assert restores == []  # a shard starts with no results: it uploads what it ran
+
+
+def test_results_are_merged_only_through_zoo_merge():
+    for name in EXPECTED:
+        for step in steps(name):
+            assert not (step.get("with") or {}).get("merge-multiple"), f"{name} › {step.get('name')}"
+            assert (step.get("with") or {}).get("fail-on-cache-miss") is not True, f"{name} › {step.get('name')}"
+    for name, job_id in (("test-models.yaml", "merge"), ("deploy.yaml", "build")):
+        assert any("zoo merge" in str(s.get("run", "")) and "--plan-sha256" in s["run"] for s in jobs(name)[job_id]["steps"])
+
+
+def test_no_pending_deployment_or_revalidation_is_replaced():
+    for name in ("deploy.yaml", "test-models.yaml"):
+        assert WORKFLOW[name]["concurrency"]["queue"] == "max", name
+    assert jobs("deploy.yaml")["deploy"]["concurrency"]["queue"] == "max"
+    groups = [WORKFLOW[name]["concurrency"]["group"] for name in ("revalidate.yaml", "deploy.yaml", "test-models.yaml",
+                                                                   "partners.yaml")]
+    assert len(set(groups)) == len(groups)  # a caller sharing its callee's group deadlocks
+
+
+def test_every_job_that_keys_test_results_names_the_same_device():
+    devices = {(name, job_id): job.get("env", {}).get("ZOO_TEST_DEVICE") for name in EXPECTED
+               for job_id, job in jobs(name).items() if any("zoo build" in str(s.get("run", "")) or
+                                                            "zoo plan" in str(s.get("run", ""))
+                                                            for s in job.get("steps", []))}
+    assert devices == {("test-models.yaml", "plan"): "${{ inputs.gpu && 'cuda' || 'cpu' }}",
+                       ("test-models.yaml", "test"): "${{ inputs.gpu && 'cuda' || 'cpu' }}",
+                       ("deploy.yaml", "build"): "${{ vars.ZOO_TEST_GPU == 'true' && 'cuda' || 'cpu' }}",
+                       ("pr.yaml", "check"): "${{ vars.ZOO_TEST_GPU == 'true' && 'cuda' || 'cpu' }}"}
+    assert jobs("deploy.yaml")["test"]["with"]["gpu"] == "${{ vars.ZOO_TEST_GPU == 'true' }}"
