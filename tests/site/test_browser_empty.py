@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from testkit.site import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from testkit.site import ARTIFACTS, chromium_page
 
 from pipeline.build import builder
 from pipeline.build.builder import BuildConfig
@@ -38,18 +38,8 @@ def empty_site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(empty_site):
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (`.ci/run` does)", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(15_000)
-        page.errors = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
+    with chromium_page() as page:
         yield page
-        browser.close()
 
 
 def test_the_empty_site_has_a_whole_search_bundle(empty_site):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from testkit.paths import REPO
-from testkit.site import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from testkit.site import ARTIFACTS, chromium_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -33,16 +33,8 @@ def example_site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(example_site):
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (`.ci/run` does)", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(15_000)
+    with chromium_page() as page:
         yield page
-        browser.close()
 
 
 def _model_with_partner(entries):

@@ -7,8 +7,11 @@ import io
 import json
 import shutil
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Iterator
 
+import pytest
 from PIL import Image
 
 from pipeline.spec import yamlio
@@ -147,3 +150,23 @@ def make_site(site: Path, partners: Path) -> dict:
     return {e["id"]: e for e in entries}
 
 
+
+
+@contextmanager
+def chromium_page(width: int = 1280, height: int = 900, timeout_ms: int = 15_000) -> Iterator[Any]:
+    """A page of Debian's Chromium through Playwright (never a downloaded browser); `page.errors`
+    collects the page's script errors."""
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (`.ci/run` does)", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.set_default_timeout(timeout_ms)
+            page.errors = []
+            page.on("pageerror", lambda error: page.errors.append(str(error)))
+            yield page
+        finally:
+            browser.close()
