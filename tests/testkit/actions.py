@@ -10,7 +10,8 @@ on: caches (exact key, then the newest entry under each restore-key prefix; a ke
 overwritten), run-wide artifacts (409 on an existing name without `overwrite`, hidden files left
 out unless asked), Pages. `setup-python` puts a `python` on PATH whose `-m pip install` only
 records what it was asked (the test machine's interpreter already holds the pipeline) and then
-puts `zoo` on PATH; `npm ci` is recorded; micromamba is not installed.
+puts `zoo` on PATH; `npm ci` and `gh` are recorded (gh with the body it would post); micromamba
+is not installed.
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ PYTHONPATH="{repo}${{PYTHONPATH:+:$PYTHONPATH}}" exec "{python}" -m pipeline "$@
 """
 NPM_SHIM = """#!/bin/sh
 printf 'npm %s\\n' "$*" >> "{log}"
+"""
+# `gh pr comment ... --body-file FILE`: records the call and the body it would post
+GH_SHIM = """#!/bin/sh
+printf 'gh %s\\n' "$*" >> "{log}"
+while [ $# -gt 0 ]; do [ "$1" = "--body-file" ] && cat "$2" >> "{log}"; shift; done
 """
 
 
@@ -165,6 +171,8 @@ class RunRecord:
 
     run_id: int
     attempt: int
+    payload: dict[str, Any] = field(default_factory=dict)
+    checkout: Path | None = None
     jobs: list[JobRun] = field(default_factory=list)
 
     def named(self, job: str, workflow: str | None = None) -> list[JobRun]:
@@ -194,8 +202,10 @@ class LocalActions:
 
     # --- workflows and jobs ---------------------------------------------------------------------
     def run(self, workflow: str, *, event: str, inputs: dict[str, Any] | None = None, run_id: int = 1,
-            attempt: int = 1) -> RunRecord:
-        record = RunRecord(run_id, attempt)
+            attempt: int = 1, payload: dict[str, Any] | None = None, checkout: Path | None = None) -> RunRecord:
+        """One run of `workflow` for `event` (its `payload` as github.event); `checkout` replaces the
+        repository for this run (a pull request's head)."""
+        record = RunRecord(run_id, attempt, payload or {}, checkout or self.repository)
         self._workflow(workflow, event, inputs or {}, record, kind="workflow_dispatch" if event ==
                        "workflow_dispatch" else None)
         return record
@@ -245,20 +255,21 @@ class LocalActions:
         runs = []
         for index, entry in enumerate(entries):
             scope = {**context, "matrix": entry or {}, "strategy": {"job-index": index, "job-total": len(entries)}}
-            runs.append(self._job(workflow, job_id, job, data, scope, entry))
+            runs.append(self._job(workflow, job_id, job, data, scope, entry, record.checkout))
             record.jobs.append(runs[-1])
         result = "failure" if any(r.result == "failure" for r in runs) else "success"
         return {"result": result, "outputs": runs[-1].outputs}
 
     def _job(self, workflow: str, job_id: str, job: dict[str, Any], data: dict[str, Any], context: dict[str, Any],
-             matrix: dict[str, Any] | None) -> JobRun:
+             matrix: dict[str, Any] | None, checkout: Path) -> JobRun:
         self.counter += 1
         home = self.work / "jobs" / f"{self.counter:03d}-{job_id}"
         workspace, tools, temp = home / "workspace", home / "tools", home / "temp"
         for folder in (workspace, tools, temp):
             folder.mkdir(parents=True)
-        (tools / "npm").write_text(NPM_SHIM.format(log=self.services.installs))
-        (tools / "npm").chmod(0o755)
+        for tool, shim in (("npm", NPM_SHIM), ("gh", GH_SHIM)):
+            (tools / tool).write_text(shim.format(log=self.services.installs))
+            (tools / tool).chmod(0o755)
         run = JobRun(workflow, job_id, matrix, self.expressions.value(job.get("runs-on"), context), "success",
                      workspace=workspace)
         context = {**context, "runner": {"os": "Linux", "arch": "X64", "temp": str(temp)}, "steps": {},
@@ -279,7 +290,7 @@ class LocalActions:
             if "run" in step:
                 outcome, outputs, log = self._run_step(step, step_env, workspace, temp, paths, env_files, run)
             else:
-                outcome, outputs, log = self._action(step, scope, workspace, tools, paths, context)
+                outcome, outputs, log = self._action(step, scope, workspace, tools, checkout, context)
             conclusion = "success" if outcome == "success" or step.get("continue-on-error") else "failure"
             run.steps.append(StepRun(name, outcome, conclusion, outputs, log))
             if step.get("id"):
@@ -299,7 +310,7 @@ class LocalActions:
     def _github(self, event: str, record: RunRecord) -> dict[str, Any]:
         return {"event_name": event, "run_id": str(record.run_id), "run_attempt": str(record.attempt),
                 "repository": "bioimage-io/collection", "ref": "refs/heads/main", "ref_name": "main",
-                "sha": "0" * 40, "workflow": "simulated", "token": "simulated-token", "event": {}}
+                "sha": "0" * 40, "workflow": "simulated", "token": "simulated-token", "event": record.payload}
 
     # --- run: steps -----------------------------------------------------------------------------
     def _run_step(self, step: dict[str, Any], env: dict[str, str], workspace: Path, temp: Path, paths: list[str],
@@ -325,12 +336,12 @@ class LocalActions:
 
     # --- actions --------------------------------------------------------------------------------
     def _action(self, step: dict[str, Any], context: dict[str, Any], workspace: Path, tools: Path,
-                paths: list[str], job_context: dict[str, Any]) -> tuple[str, dict[str, str], str]:
+                checkout: Path, job_context: dict[str, Any]) -> tuple[str, dict[str, str], str]:
         action = str(step["uses"]).split("@")[0]
         given = {k: v for k, v in self.expressions.value(step.get("with") or {}, context).items()}
         run_id = int(job_context["github"]["run_id"])
         handlers = {
-            "actions/checkout": lambda: self._checkout(workspace),
+            "actions/checkout": lambda: self._checkout(checkout, workspace),
             "actions/setup-python": lambda: self._setup_python(tools),
             "mamba-org/setup-micromamba": lambda: ("success", {}, "micromamba is not installed here"),
             "actions/cache/restore": lambda: self._restore(given, workspace),
@@ -346,8 +357,8 @@ class LocalActions:
             raise AssertionError(f"no local equivalent of {action}")
         return handlers[action]()
 
-    def _checkout(self, workspace: Path) -> tuple[str, dict[str, str], str]:
-        shutil.copytree(self.repository, workspace, dirs_exist_ok=True, symlinks=True)
+    def _checkout(self, checkout: Path, workspace: Path) -> tuple[str, dict[str, str], str]:
+        shutil.copytree(checkout, workspace, dirs_exist_ok=True, symlinks=True)
         return "success", {}, ""
 
     def _setup_python(self, tools: Path) -> tuple[str, dict[str, str], str]:

@@ -157,6 +157,26 @@ def test_deploy_of_the_embedded_default_tests_in_shards_and_publishes_only_plann
     assert len(entries) >= 10 and (site / "pagefind" / "pagefind.js").is_file()
     assert "frameworks" not in local.services.installs.read_text()
 
+    # a pull request renaming a model: checked again, its test result found in main's cache
+    head = tmp_path / "pr-head"
+    shutil.copytree(repository, head)
+    resource = head / "collection" / "10.5281" / "zenodo.8235070" / "resource.yaml"
+    text = resource.read_text()
+    assert "\nname: Tiny Nuclei Boundary Net 2D\n" in text
+    resource.write_text(text.replace("\nname: Tiny Nuclei Boundary Net 2D\n", "\nname: Nuclei Boundaries 2D\n"))
+    caches = set(local.services.caches)
+    pull = {"pull_request": {"number": 42, "head": {"repo": {"full_name": "bioimage-io/collection"}}}}
+    pr = local.run("pr.yaml", event="pull_request", run_id=3, payload=pull, checkout=head)
+    (check,) = pr.named("check")
+    _ok(check)
+    build_log = check.step("Validate and test the changed resources").log
+    assert "versions: " in build_log and "model tests: 0 run" in build_log
+    assert (3, "site-preview") in local.services.artifacts
+    posted = local.services.installs.read_text()
+    assert "gh pr comment 42 --repo bioimage-io/collection --body-file build-summary.txt" in posted
+    assert posted.rstrip().endswith(build_log.strip().splitlines()[-1])
+    assert set(local.services.caches) == caches  # a pull request saves no cache
+
 
 @pytest.mark.slow
 def test_a_rerun_replaces_its_uploads_and_an_evicted_cache_changes_nothing(tmp_path, actions):
