@@ -58,6 +58,8 @@ class Expressions:
     """A long-lived node process evaluating expressions with GitHub's evaluator."""
 
     def __init__(self):
+        if not (REPO / "node_modules" / "@actions" / "expressions").is_dir():
+            raise RuntimeError("GitHub's expression evaluator is missing: run `npm ci` (package-lock.json pins it)")
         self.process = subprocess.Popen(["node", str(Path(__file__).with_name("expressions.mjs"))], cwd=REPO,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
@@ -288,7 +290,8 @@ class LocalActions:
                 continue
             step_env = {**env, **env_files, **self._values(step.get("env"), scope)}
             if "run" in step:
-                outcome, outputs, log = self._run_step(step, step_env, workspace, temp, paths, env_files, run)
+                outcome, outputs, log = self._run_step(step, step_env, workspace, temp, paths, env_files, run,
+                                                       context["github"])
             else:
                 outcome, outputs, log = self._action(step, scope, workspace, tools, checkout, context)
             conclusion = "success" if outcome == "success" or step.get("continue-on-error") else "failure"
@@ -314,17 +317,19 @@ class LocalActions:
 
     # --- run: steps -----------------------------------------------------------------------------
     def _run_step(self, step: dict[str, Any], env: dict[str, str], workspace: Path, temp: Path, paths: list[str],
-                  env_files: dict[str, str], run: JobRun) -> tuple[str, dict[str, str], str]:
+                  env_files: dict[str, str], run: JobRun, github: dict[str, Any]) -> tuple[str, dict[str, str], str]:
         files = {name: temp / f"{name.lower()}-{len(run.steps)}" for name in
                  ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY")}
         for path in files.values():
             path.write_text("")
         script = temp / f"step-{len(run.steps)}.sh"
         script.write_text(str(step["run"]))
-        github = self._github("", RunRecord(0, 0))
         full_env = {"PATH": os.pathsep.join([*reversed(paths), "/usr/bin", "/bin"]), "HOME": str(temp),
                     "LANG": "C.UTF-8", "CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(workspace),
-                    "GITHUB_REPOSITORY": github["repository"], "RUNNER_TEMP": str(temp), "RUNNER_OS": "Linux",
+                    "GITHUB_REPOSITORY": github["repository"], "GITHUB_RUN_ID": github["run_id"],
+                    "GITHUB_RUN_ATTEMPT": github["run_attempt"], "GITHUB_EVENT_NAME": github["event_name"],
+                    "GITHUB_REF": github["ref"], "GITHUB_SHA": github["sha"], "GITHUB_SERVER_URL": "https://github.com",
+                    "GITHUB_API_URL": "https://api.github.com", "RUNNER_TEMP": str(temp), "RUNNER_OS": "Linux",
                     **{k: str(v) for k, v in env.items()}, **{k: str(v) for k, v in files.items()}}
         done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=workspace,
                               env=full_env, capture_output=True, text=True, timeout=STEP_SECONDS)

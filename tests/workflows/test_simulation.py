@@ -157,25 +157,36 @@ def test_deploy_of_the_embedded_default_tests_in_shards_and_publishes_only_plann
     assert len(entries) >= 10 and (site / "pagefind" / "pagefind.js").is_file()
     assert "frameworks" not in local.services.installs.read_text()
 
-    # a pull request renaming a model: checked again, its test result found in main's cache
+    # a pull request renaming a model: checked again, its test result found in main's cache. The
+    # checkout is the merge commit, its base one commit behind (HEAD^1); from a fork, so the
+    # results go to the job log and the `pr-review` artifact instead of the PR's description.
     head = tmp_path / "pr-head"
     shutil.copytree(repository, head)
+    _git(head, "init", "--quiet", "--initial-branch", "main")
+    _git(head, "add", "-A")
+    _git(head, "commit", "--quiet", "-m", "base")
     resource = head / "collection" / "10.5281" / "zenodo.8235070" / "resource.yaml"
     text = resource.read_text()
     assert "\nname: Tiny Nuclei Boundary Net 2D\n" in text
     resource.write_text(text.replace("\nname: Tiny Nuclei Boundary Net 2D\n", "\nname: Nuclei Boundaries 2D\n"))
+    _git(head, "commit", "--quiet", "-am", "merge of the pull request")
     caches = set(local.services.caches)
-    pull = {"pull_request": {"number": 42, "head": {"repo": {"full_name": "bioimage-io/collection"}}}}
+    pull = {"pull_request": {"number": 42, "head": {"repo": {"full_name": "someone/fork"}}}}
     pr = local.run("pr.yaml", event="pull_request", run_id=3, payload=pull, checkout=head)
     (check,) = pr.named("check")
     _ok(check)
     build_log = check.step("Validate and test the changed resources").log
-    assert "versions: " in build_log and "model tests: 0 run" in build_log
+    assert "model tests: 0 run" in build_log and "2 version(s) added or changed" in build_log  # both versions
+    assert check.step("Add the results to the PR's description").outcome == "skipped"
     assert (3, "site-preview") in local.services.artifacts
-    posted = local.services.installs.read_text()
-    assert "gh pr comment 42 --repo bioimage-io/collection --body-file build-summary.txt" in posted
-    assert posted.rstrip().endswith(build_log.strip().splitlines()[-1])
+    review = (local.services.artifacts[3, "pr-review"] / "pr-review.md").read_text()
+    assert "Nuclei Boundaries 2D" in review or "zenodo.8235070" in review
     assert set(local.services.caches) == caches  # a pull request saves no cache
+
+
+def _git(folder: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=zoo", "-c", "user.email=zoo@localhost", *args], cwd=folder, check=True,
+                   capture_output=True, timeout=60)
 
 
 @pytest.mark.slow
