@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import math
+import os
+from pathlib import Path
 
 import numpy as np
 from numpy.lib import format as npformat
@@ -43,10 +45,7 @@ def declared_bytes(shape: tuple[int, ...], dtype: np.dtype) -> int:
     return math.prod(shape) * dtype.itemsize
 
 
-def loads(raw: bytes, *, max_bytes: int) -> np.ndarray:
-    """An array from .npy bytes: no pickle, the data really present, at most `max_bytes` of it."""
-    f = io.BytesIO(raw)
-    shape, _, dtype = _header(f)
+def _check(shape: tuple[int, ...], dtype: np.dtype, max_bytes: int, have: int) -> None:
     if any(d < 0 for d in shape):
         raise NpyError(f"not a valid .npy header (negative dimension in shape {shape})")
     if dtype.hasobject:
@@ -54,9 +53,28 @@ def loads(raw: bytes, *, max_bytes: int) -> np.ndarray:
     need = declared_bytes(shape, dtype)
     if need > max_bytes:
         raise NpyError(f"header declares shape {shape} of {dtype} = {need} bytes, more than the limit of {max_bytes}")
-    have = len(raw) - f.tell()
     if have < need:
         raise NpyError(f"header declares shape {shape} of {dtype} = {need} bytes, but the file holds only {have}")
+
+
+def open_mapped(path: Path, *, max_bytes: int) -> np.ndarray:
+    """A read-only memory map of a .npy file, checked like `loads`: its size never counts as memory."""
+    with open(path, "rb") as f:
+        shape, _, dtype = _header(f)
+        _check(shape, dtype, max_bytes, os.fstat(f.fileno()).st_size - f.tell())
+    if math.prod(shape) == 0:
+        return np.zeros(shape, dtype)  # numpy cannot map an empty file region
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise NpyError(str(e)) from None
+
+
+def loads(raw: bytes, *, max_bytes: int) -> np.ndarray:
+    """An array from .npy bytes: no pickle, the data really present, at most `max_bytes` of it."""
+    f = io.BytesIO(raw)
+    shape, _, dtype = _header(f)
+    _check(shape, dtype, max_bytes, len(raw) - f.tell())
     try:
         array = np.load(io.BytesIO(raw), allow_pickle=False)
     except (ValueError, OSError, EOFError) as e:

@@ -25,7 +25,8 @@ def _with_architecture(tmp_path: Path, code: str) -> Path:
 
     def edit(rdf, folder):
         src = (MODEL / "nuclei_net.py").read_text(encoding="utf-8")
-        (folder / "nuclei_net.py").write_text(src + "\n" + code.format(tmp=tmp_path) + "\n", encoding="utf-8")
+        hostile = code.format(tmp=tmp_path, home=Path.home())
+        (folder / "nuclei_net.py").write_text(src + "\n" + hostile + "\n", encoding="utf-8")
         rdf["weights"]["pytorch_state_dict"]["architecture"]["sha256"] = sha(folder / "nuclei_net.py")
 
     return model_copy(tmp_path, edit=edit)
@@ -49,7 +50,7 @@ ARCHITECTURES = [
      "may not start or signal processes (os.exec)"),
     ("signal-parent", "import os\nos.kill(os.getppid(), 0)", {}, "may not start or signal processes (os.kill)"),
     ("write-outside", "open('{tmp}/pwned', 'w').write('owned')", {}, "may not write outside its folder"),
-    ("append-home", "import os\nopen(os.path.expanduser('~/.bashrc'), 'a')", {}, "may not write outside its folder"),
+    ("append-home", "open('{home}/.bashrc', 'a')", {}, "may not write outside its folder"),
     ("os-open-outside", "import os\nos.open('{tmp}/pwned', os.O_CREAT | os.O_WRONLY)", {},
      "may not write outside its folder"),
     ("remove-outside", "import os\nos.remove('{tmp}/victim.txt')", {}, "may not change files outside its folder"),
@@ -66,7 +67,7 @@ ARCHITECTURES = [
      "network access is disabled"),
     ("file-beyond-size-limit", "open('big.bin', 'wb').write(b'x' * 8 * 1024 * 1024)", {"file_bytes": 1024 * 1024},
      "File too large"),
-    ("huge-error-message", "raise RuntimeError('x' * 64 * 1024 * 1024)", {}, "without a result"),
+    ("huge-error-message", "raise RuntimeError('x' * 64 * 1024 * 1024)", {}, "wrote a report larger than"),
     ("recursion", "def f(n):\n    return f(n + 1)\nf(0)", {}, "RecursionError"),
     ("exit-quietly", "import os\nos._exit(0)", {}, "exited with status 0 without a result"),
 ]
