@@ -25,6 +25,7 @@ LOAD_RDF = "load model description"
 FILES = "fetch model files"
 PREPARE = "prepare model test"
 WORKER_CHECKS = (REPRODUCE, SIZES)
+MAX_WARNINGS = 100
 
 
 @dataclass
@@ -144,7 +145,7 @@ def _entries(outcome: Outcome, descr: dict, fmt: str, expected: dict[str, Path])
     test) with the reproduce check decided here, by comparing the outputs it wrote."""
     report = outcome.report or {}
     env = report.get("env") if isinstance(report.get("env"), dict) else {}
-    env = {str(k)[:100]: str(v)[:100] for k, v in list(env.items())[:200]}
+    env = {(scrub(str(k)) or "")[:100]: (scrub(str(v)) or "")[:100] for k, v in list(env.items())[:200]}
     if outcome.report is None:
         return [failed(REPRODUCE, fmt, f"the model process {outcome.error}", traceback=outcome.stderr or None,
                        env=env)]
@@ -155,7 +156,8 @@ def _entries(outcome: Outcome, descr: dict, fmt: str, expected: dict[str, Path])
     reported: dict[str, TestEntry] = {}
     for entry in entries:  # only the checks a worker runs, once each: model code could report anything
         if entry.name in WORKER_CHECKS and entry.name not in reported:
-            reported[entry.name] = entry
+            reported[entry.name] = TestEntry(entry.name, entry.status, entry.error, entry.traceback,
+                                             entry.warnings[:MAX_WARNINGS], omitted=frozenset({"tool_version"}))
     if REPRODUCE not in reported:
         reported[REPRODUCE] = failed(REPRODUCE, fmt, "the model process reported no run on the test inputs")
     decided = []

@@ -13,23 +13,14 @@ import pytest
 from pipeline.runner.sandbox import Limits
 from pipeline.runner.testing import test_model
 
-from testkit.hostile import model_copy, sha
-from testkit.paths import MODEL
+from testkit.hostile import model_copy, model_with_code, sha
 
 GiB = 1024**3
 QUICK = dict(seconds=60, memory_bytes=4 * GiB)
 
 
 def _with_architecture(tmp_path: Path, code: str) -> Path:
-    """The example model whose architecture module runs `code` when imported (sha256 kept consistent)."""
-
-    def edit(rdf, folder):
-        src = (MODEL / "nuclei_net.py").read_text(encoding="utf-8")
-        hostile = code.format(tmp=tmp_path, home=Path.home())
-        (folder / "nuclei_net.py").write_text(src + "\n" + hostile + "\n", encoding="utf-8")
-        rdf["weights"]["pytorch_state_dict"]["architecture"]["sha256"] = sha(folder / "nuclei_net.py")
-
-    return model_copy(tmp_path, edit=edit)
+    return model_with_code(tmp_path, code.format(tmp=tmp_path, home=Path.home()))
 
 
 def _failure(result) -> str:

@@ -53,6 +53,17 @@ def model_copy(tmp: Path, formats: tuple[str, ...] = ("pytorch_state_dict",), ed
     return folder
 
 
+def model_with_code(tmp: Path, code: str) -> Path:
+    """The example model whose architecture module runs `code` when imported (sha256 kept consistent)."""
+
+    def edit(rdf, folder):
+        src = (MODEL / "nuclei_net.py").read_text(encoding="utf-8")
+        (folder / "nuclei_net.py").write_text(src + "\n" + code + "\n", encoding="utf-8")
+        rdf["weights"]["pytorch_state_dict"]["architecture"]["sha256"] = sha(folder / "nuclei_net.py")
+
+    return model_copy(tmp, edit=edit)
+
+
 def billion_laughs(levels: int = 10) -> bytes:
     """A YAML document whose aliases expand to 10**levels strings."""
     lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
