@@ -133,7 +133,10 @@ def documentation(rdf: dict[str, Any], site: Path, folder: str, root: str) -> tu
         body = path.read_bytes().decode("utf-8", errors="replace")
     except OSError:
         return None, url
-    return render_markdown(body, root=root, base=posixpath.dirname(rel)), url
+    try:
+        return render_markdown(body, root=root, base=posixpath.dirname(rel), source=rel), url
+    except BadInput:  # too slow to render: the page links the file instead of showing it
+        return None, url
 
 
 def authors(rdf: dict[str, Any], key: str = "authors") -> list[dict[str, str | None]]:

@@ -104,3 +104,34 @@ def lie_about_size(path: Path, member: str, declared: int) -> None:
                 data[at + size_at: at + size_at + 4] = declared.to_bytes(4, "little")
             start = at + 4
     path.write_bytes(bytes(data))
+
+
+def jpeg_scan_bomb(side: int = 4000, scans: int = 40_000) -> bytes:
+    """A progressive JPEG whose smallest scan is repeated `scans` times: about a megabyte of file,
+    each scan a pass over every block (minutes of decoding without a time bound)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (side, side), 128).save(out, "JPEG", progressive=True, quality=90)
+    data = out.getvalue()
+    at, segments = 2, []
+    while data[at + 1] != 0xD9:
+        end = at + 2 + int.from_bytes(data[at + 2:at + 4], "big")
+        if data[at + 1] == 0xDA:  # start of scan: its entropy-coded data runs to the next real marker
+            while not (data[end] == 0xFF and data[end + 1] != 0 and not 0xD0 <= data[end + 1] <= 0xD7):
+                end += 1
+            segments.append((at, end))
+        at = end
+    start, stop = min(segments[1:], key=lambda s: s[1] - s[0])
+    return data[:at] + data[start:stop] * scans + b"\xff\xd9"
+
+
+EPS_LOOP = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 100 100\n{ } loop\n%%EOF\n"
+POSTSCRIPT = {
+    "eps-loop": EPS_LOOP,
+    "eps-dos-binary": b"\xc5\xd0\xd3\xc6" + (30).to_bytes(4, "little") + len(EPS_LOOP).to_bytes(4, "little")
+                      + bytes(18) + EPS_LOOP,
+    "postscript-no-epsf": b"%!PS\n/x { x } def x\n",
+    "pdf": b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
+    "svg-named-png": b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>",
+}
