@@ -35,7 +35,7 @@ from pipeline.contracts.collection import CollectionDocument, all_versions_docum
 from pipeline.contracts.partners import Partner
 from pipeline.contracts.results import FAILED, TestEntry, TestSummary
 from pipeline.contracts.stage import Problem
-from pipeline.errors import BadInput
+from pipeline.errors import BadInput, describe
 from pipeline.runner.testing import TestResult
 from pipeline.spec import validate
 from pipeline.store import Resource, Store, Version
@@ -203,16 +203,20 @@ def run(config: BuildConfig) -> BuildSummary:
     if config.shard is not None:  # a shard only fills the test cache; the full build publishes
         return BuildSummary(tests_run=tests_run, problems=inputs.problems)
     previous = _read_manifest(config.cache)
-    published = {c.plan.name: _last_good(c, previous, config) or _publish_safely(c, config, cache) for c in checked}
-    built = {p.name: published[p.name] if p.reuse is None else Built(p.reuse.built, p.reuse) for p in inputs.plans}
+    unpublished: list[Problem] = []
+    published = {c.plan.name: _last_good(c, previous, config) or _publish_safely(c, config, cache, unpublished)
+                 for c in checked}
+    built = {p.name: Built(p.reuse.built, p.reuse) if p.reuse is not None else published[p.name]
+             for p in inputs.plans if p.reuse is not None or published.get(p.name) is not None}
     counts = Store(config.store).download_counts()
-    _write_collection(config.site, inputs.resources, inputs.plans, built, inputs.partners, counts)
+    _write_collection(config.site, inputs.resources, [p for p in inputs.plans if p.name in built], built,
+                      inputs.partners, counts)
     manifest = {name: b.manifest for name, b in built.items()}
     removed = _remove_stale(config.site, previous, manifest)
     write_if_changed(config.cache / "build-manifest.json", json_bytes(
         {"version": MANIFEST_VERSION, "versions": {n: e.to_json() for n, e in manifest.items()}}, compact=True))
     failed = [n for n, b in built.items() if b.version.status.get("overall") == FAILED]
-    problems = inputs.problems + [p for name in published for p in published[name].problems]
+    problems = inputs.problems + unpublished + [p for b in published.values() if b for p in b.problems]
     pr = config.pr
     return BuildSummary(
         versions=len(inputs.plans), rebuilt=len(checked), unchanged=len(inputs.plans) - len(checked),
@@ -281,6 +285,9 @@ def _read_store(root: Path) -> tuple[list[Resource], list[Problem]]:
         except BadInput as e:
             problems.append(Problem.of(e))
             continue
+        except Exception as e:  # an unreadable entry of the store skips that resource only
+            problems.append(Problem(f"store {rid}", describe(e)))
+            continue
         if resource is not None:
             records.append(resource)
     store.save_index()
@@ -318,7 +325,7 @@ def check(plan: VersionPlan, config: BuildConfig) -> Checked:
     try:
         return _check(plan, config)
     except Exception as e:  # one hostile description must not stop the build
-        return _unloadable(plan, f"internal error while loading: {type(e).__name__}: {e}")
+        return _unloadable(plan, f"internal error while loading: {describe(e)}")
 
 
 def _check(plan: VersionPlan, config: BuildConfig) -> Checked:
@@ -382,13 +389,18 @@ def _last_good(checked: Checked, previous: dict[str, Any], config: BuildConfig) 
                                                                 "stays published"),))
 
 
-def _publish_safely(checked: Checked, config: BuildConfig, cache: JsonCache) -> Built:
+def _publish_safely(checked: Checked, config: BuildConfig, cache: JsonCache,
+                    problems: list[Problem]) -> Built | None:
     """Publish one version; an unexpected failure publishes it as failed instead of stopping."""
     try:
         return publish(checked, config, cache)
     except Exception as e:
-        return publish(_unloadable(checked.plan, f"internal error while publishing: {type(e).__name__}: {e}"),
-                       config, cache)
+        reason = f"internal error while publishing: {describe(e)}"
+    try:
+        return publish(_unloadable(checked.plan, reason), config, cache)
+    except Exception as e:  # not even a failed entry can be written (its folder cannot exist): left out
+        problems.append(Problem(checked.plan.name, f"{reason}; could not be published at all: {describe(e)}"))
+        return None
 
 
 def publish(checked: Checked, config: BuildConfig, cache: JsonCache) -> Built:

@@ -72,6 +72,7 @@ def load(location: str, *, base: Path, partner_id: str, policy: HttpPolicy | Non
             raise BadInput(f"cannot read test summaries: {e.strerror}", source=location) from None
     try:
         document = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise BadInput(f"test summaries are not valid JSON ({e})", source=location) from None
+    except (ValueError, RecursionError) as e:  # also numbers beyond Python's digit limit, deep nesting
+        raise BadInput(f"test summaries are not valid JSON within bounds ({type(e).__name__}: {str(e)[:200]})",
+                       source=location) from None
     return parse(document, source=location, partner_id=partner_id)

@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError
 
 from pipeline import __version__, defaults
 from pipeline.base.digest import json_digest
@@ -23,7 +22,7 @@ from pipeline.build.files import json_bytes, read_json, write_if_changed
 from pipeline.contracts.collection import CollectionDocument, CollectionEntry
 from pipeline.contracts.results import UNKNOWN
 from pipeline.contracts.stage import Problem
-from pipeline.errors import BadInput
+from pipeline.errors import BadInput, describe
 from pipeline.site import search, shared_pages
 from pipeline.site.pages import page_context, read_summary
 from pipeline.site.render import Renderer
@@ -182,9 +181,10 @@ def run(config: SiteConfig) -> SiteSummary:
             continue
         try:
             pages = _render_resource(renderer, site, entry, created, by_id)
-        except (TemplateError, TypeError, ValueError, AttributeError, KeyError) as e:
+        except Exception as e:
             # one malformed entry must not take the whole site down; it is reported instead
-            summary.problems.append(Problem("collection.json", f"{entry.id}: could not render its pages ({e})"))
+            summary.problems.append(Problem("collection.json",
+                                            f"{entry.id}: could not render its pages ({describe(e)})"))
             continue
         new[entry.id] = {"key": key, "pages": pages}
         summary.rendered += 1

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from pipeline.contracts.partners import Collection, Partner, read_partners
-from pipeline.errors import BadInput, ZooError
+from pipeline.errors import BadInput, describe
 from pipeline.sources.checks import validation_errors
 from pipeline.base.http import HttpPolicy
 from pipeline.sources.partners import collection_location
@@ -62,8 +62,8 @@ def harvest_partners(folder: Path, store: Store, taken: set[str], *, policy: Htt
         summary = SourceSummary(f"partner:{partner.id}")
         try:
             _harvest_partner(partner, partner.collection, store, taken, summary, policy, validate, accept)
-        except ZooError as e:
-            summary.error = str(e)
+        except Exception as e:  # one partner must not end the harvest of the others
+            summary.error = describe(e)
         summaries.append(summary)
     return summaries
 
@@ -90,8 +90,8 @@ def _harvest_partner(partner: Partner, collection: Collection, store: Store, tak
                 raise BadInput(entry.error or "entry could not be resolved")
             entry.data = _as_published(partner, loaded, entry)
             _store_entry(partner, store, rid, entry, taken, summary, validate, accept)
-        except BadInput as e:
-            summary.failed.append((rid, str(e)))
+        except Exception as e:  # one entry (an id too long for a file name, a clash) must not lose the rest
+            summary.failed.append((rid, describe(e)))
     for resource in stored:
         if resource.id not in present:
             _mark_deleted(store, resource, summary)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Callable
 
-from pipeline.errors import BadInput
+from pipeline.errors import BadInput, describe
 from pipeline.sources.checks import check_inside, validation_errors
 from pipeline.sources.summary import SourceSummary
 from pipeline.sources.zenodo import ZenodoClient, ZenodoFile, ZenodoRecord
@@ -37,8 +37,8 @@ def harvest_zenodo(client: ZenodoClient, store: Store, taken: set[str], *, valid
             progress(f"zenodo {i + 1}/{len(groups)} {concept}")
         try:
             _harvest_resource(client, store, concept, groups[concept], taken, summary, validate, accept)
-        except BadInput as e:
-            summary.failed.append((concept, str(e)))
+        except Exception as e:  # one record must not end the harvest: the rest go on
+            summary.failed.append((concept, describe(e)))
     store.write_download_counts(download_counts(listing.records))
     return summary
 
@@ -64,8 +64,8 @@ def _harvest_resource(client: ZenodoClient, store: Store, concept: str, records:
             continue
         try:
             version, rdf_type, owners = _version(client, record, resource, item, summary, validate)
-        except BadInput as e:
-            summary.failed.append((item, str(e)))
+        except Exception as e:
+            summary.failed.append((item, describe(e)))
             continue
         if version is None:
             summary.unchanged += 1
