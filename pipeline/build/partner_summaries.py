@@ -51,7 +51,7 @@ def parse(document: Any, *, source: str, partner_id: str) -> PartnerResults:
     for i, entry in enumerate(document["results"]):
         key = (entry["resource_id"], entry["version_id"])
         tests = [TestEntry.from_json(t, source=source, loc=("results", i, "tests", j)).stamped(document["tool_version"])
-                 for j, t in enumerate(entry["tests"])]
+                 .bounded() for j, t in enumerate(entry["tests"])]
         results.tests.setdefault(key, []).extend(tests)
     return results
 

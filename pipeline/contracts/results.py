@@ -40,6 +40,8 @@ OPTIONAL = ("error", "traceback", "warnings", "seconds", "weights_format", "env"
 RUN_KEYS = frozenset({"seconds", "weights_format", "env", "env_key", "requirements"})
 REPORT_KEYS = frozenset({"details", "badge", "links", "score"})  # written only where a tool reports them
 _TEXT_KEYS = ("error", "traceback", "weights_format", "env_key", "tool_version")
+# what a published entry keeps of its free text (TestEntry.bounded): the partner schema's limits
+MAX_NAME, MAX_ERROR, MAX_TRACEBACK, MAX_WARNING, MAX_WARNINGS = 256, 10_000, 100_000, 10_000, 100
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,16 @@ class TestEntry:
                    tool_version=data.get("tool_version"), details=data.get("details"), badge=badge,
                    links=tuple(links), score=score,
                    omitted=frozenset(k for k in OPTIONAL if k not in data and k not in REPORT_KEYS))
+
+    def bounded(self) -> "TestEntry":
+        """This entry with its free text cut to what a summary publishes (a stranger's tool or model
+        may write megabytes of error text)."""
+        def cut(text: str | None, limit: int) -> str | None:
+            return text if text is None or len(text) <= limit else text[:limit] + " ... (truncated)"
+
+        return replace(self, name=cut(self.name, MAX_NAME) or "", error=cut(self.error, MAX_ERROR),
+                       traceback=cut(self.traceback, MAX_TRACEBACK),
+                       warnings=tuple(cut(w, MAX_WARNING) or "" for w in self.warnings[:MAX_WARNINGS]))
 
     def ran_with(self, weights_format: str | None, env: Mapping[str, Any] | None) -> "TestEntry":
         """This entry with the weights format and environment its check ran in."""

@@ -182,7 +182,7 @@ def _scrubbed(entry: TestEntry, seconds: float) -> TestEntry:
     """Published text never carries a secret of this process' environment, whoever wrote it."""
     return dataclasses.replace(entry, error=scrub(entry.error), traceback=scrub(entry.traceback),
                                warnings=tuple(scrub(w) or "" for w in entry.warnings),
-                               seconds=entry.seconds or round(seconds, 3))
+                               seconds=entry.seconds or round(seconds, 3)).bounded()
 
 
 # pytest would otherwise collect these by their names wherever a test module imports them
