@@ -25,7 +25,7 @@ from pipeline.base.http import HttpPolicy
 from pipeline.build import model_tests
 from pipeline.build.cache import JsonCache, content_key
 from pipeline.build.collection import BuiltVersion, link_resources, resource_summary, summary_fields, tool_links
-from pipeline.build.files import json_bytes, read_json, write_if_changed
+from pipeline.build.files import json_bytes, read_json, site_lock, write_if_changed
 from pipeline.build.model_tests import PendingTest
 from pipeline.build.partner_sources import load_partner_results
 from pipeline.build.partner_summaries import PartnerResults
@@ -195,7 +195,15 @@ class _Inputs:
 
 
 def run(config: BuildConfig) -> BuildSummary:
-    """Build `config.site` from the store, partners and caches; never raises for bad input."""
+    """Build `config.site` from the store, partners and caches; never raises for bad input. One
+    writer per site folder at a time (site_lock: a concurrent `zoo site` waits)."""
+    if config.shard is not None:  # a shard writes only the test cache
+        return _run(config)
+    with site_lock(Path(config.site)):
+        return _run(config)
+
+
+def _run(config: BuildConfig) -> BuildSummary:
     cache = JsonCache(config.cache / "tests")
     inputs = _plan_versions(config, cache)
     checked = [check(plan, config) for plan in inputs.plans if plan.reuse is None]

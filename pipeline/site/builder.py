@@ -18,7 +18,7 @@ from typing import Any
 
 from pipeline import __version__, defaults
 from pipeline.base.digest import json_digest
-from pipeline.build.files import json_bytes, read_json, write_if_changed
+from pipeline.build.files import json_bytes, read_json, site_lock, write_if_changed
 from pipeline.contracts.collection import CollectionDocument, CollectionEntry
 from pipeline.contracts.results import UNKNOWN
 from pipeline.contracts.stage import Problem
@@ -155,10 +155,17 @@ def _render_resource(r: Renderer, site: Path, entry: CollectionEntry, created: d
 
 
 def run(config: SiteConfig) -> SiteSummary:
-    """Render every page of the site and its search index; only what changed is re-rendered."""
-    started = time.perf_counter()
+    """Render every page of the site and its search index; only what changed is re-rendered. One run
+    per site folder at a time: a second waits for the first (site_lock)."""
     # the feed and sitemap append page paths to the base URL
     config = replace(config, site=Path(config.site), base_url=config.base_url.rstrip("/") + "/")
+    read_collection(config.site)  # a missing or unreadable collection fails before any waiting
+    with site_lock(config.site):
+        return _run(config)
+
+
+def _run(config: SiteConfig) -> SiteSummary:
+    started = time.perf_counter()
     summary = SiteSummary()
     site = config.site
     doc = read_collection(site)
