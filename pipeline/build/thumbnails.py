@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from pipeline.base.bounded import bounded
 from pipeline.base.images import open_image
 from pipeline.errors import BadInput
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_SIZE = (600, 340)
 # A cover is a picture on a card, not a gigapixel scan; refuse decompression bombs early.
