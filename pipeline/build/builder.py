@@ -22,6 +22,7 @@ from typing import Any, Mapping
 
 from pipeline import __version__, defaults
 from pipeline.base.http import HttpPolicy
+from pipeline.base.paths import UnsafePath, joined
 from pipeline.build import model_tests
 from pipeline.build.cache import JsonCache, content_key
 from pipeline.build.collection import BuiltVersion, link_resources, resource_summary, summary_fields, tool_links
@@ -264,12 +265,17 @@ def _plan_versions(config: BuildConfig, cache: JsonCache) -> _Inputs:
     manifest = _read_manifest(config.cache)
     everything = config.retest or config.recheck
     plans = []
+    taken = _resource_folders(resources)
     for resource in resources:
         if resource.status != ACCEPTED:
             continue
         versions = resource.accepted_versions()
         accepted_ids = tuple(v.version_id for v in versions)
         for version in versions:
+            clash = _folder_clash(resource.id, version.version_id, taken)
+            if clash:
+                problems.append(Problem(f"{resource.id}/{version.version_id}", clash, ("version_id",)))
+                continue
             pair = (resource.id, version.version_id)
             partner_tests = {tool: results.tests[pair] for tool, results in partner_results.items()
                              if pair in results.tests}
@@ -281,6 +287,30 @@ def _plan_versions(config: BuildConfig, cache: JsonCache) -> _Inputs:
             plans.append(VersionPlan(resource, version, accepted_ids, partner_tests, key, reuse))
     problems += _unpublished_results(partner_results, {(p.resource.id, p.version.version_id) for p in plans})
     return _Inputs(resources, partners, plans, problems)
+
+
+def _resource_folders(resources: list[Resource]) -> dict[str, str]:
+    """Site folder -> resource id of every resource whose id can be a path."""
+    folders = {}
+    for resource in resources:
+        try:
+            folders[joined("rdfs", resource.id)] = resource.id
+        except UnsafePath:
+            continue  # reported where its versions are planned
+    return folders
+
+
+def _folder_clash(resource_id: str, version_id: str, resource_folders: dict[str, str]) -> str | None:
+    """Why a version cannot be published in its folder: an unsafe id, or a folder that is (or holds)
+    another resource's (`tool` version `1` against resource `tool/1`); None when it can."""
+    try:
+        folder = version_dir(resource_id, version_id)
+    except UnsafePath as e:
+        return f"not published: {e}"
+    for other, other_id in resource_folders.items():
+        if other == folder or other.startswith(folder + "/"):
+            return f"not published: its folder {folder} is that of resource {other_id!r}"
+    return None
 
 
 def _read_store(root: Path) -> tuple[list[Resource], list[Problem]]:
@@ -489,10 +519,18 @@ def _remove_stale(site: Path, old: dict[str, Any], new: dict[str, ManifestEntry]
             continue
         outputs = entry.get("outputs", []) if isinstance(entry, dict) else []
         for path in outputs if isinstance(outputs, list) else []:
-            if isinstance(path, str) and path not in keep:
+            # the manifest is a cache file: an entry naming a path out of the site is ignored
+            if isinstance(path, str) and path not in keep and _inside(site, site / path):
                 (site / path).unlink(missing_ok=True)
-        folder = site / version_dir(*name.rsplit("/", 1))
-        if folder.is_dir() and folder.resolve().is_relative_to(site.resolve()):
+        try:
+            folder = site / version_dir(*name.rsplit("/", 1))
+        except (UnsafePath, TypeError):
+            continue
+        if folder.is_dir() and _inside(site, folder):
             shutil.rmtree(folder, ignore_errors=True)
         removed += 1
     return removed
+
+
+def _inside(site: Path, path: Path) -> bool:
+    return path.resolve().is_relative_to(site.resolve()) and path.resolve() != site.resolve()

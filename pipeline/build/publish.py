@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from pipeline.base.paths import joined
 from pipeline.build.files import write_if_changed
 from pipeline.contracts.stage import Problem
 from pipeline.build.packages import write_package
@@ -49,8 +50,9 @@ class Published:
 
 
 def version_dir(resource_id: str, version_id: str) -> str:
-    """Site-relative folder of a version; ids come from the store, which checked them."""
-    return f"rdfs/{resource_id}/{version_id}"
+    """Site-relative folder of a version: the store checked both ids, and `joined` checks them again
+    where they become a path (UnsafePath, never a folder outside `rdfs/`)."""
+    return joined("rdfs", resource_id, version_id)
 
 
 def published_rdf(data: dict[str, Any], resource: Resource, version: Version,

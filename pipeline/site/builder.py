@@ -18,6 +18,7 @@ from typing import Any
 
 from pipeline import __version__, defaults
 from pipeline.base.digest import json_digest
+from pipeline.base.paths import joined
 from pipeline.build.files import json_bytes, read_json, site_lock, write_if_changed
 from pipeline.contracts.collection import CollectionDocument, CollectionEntry
 from pipeline.contracts.results import UNKNOWN
@@ -116,7 +117,7 @@ def _resource_key(site: Path, entry: CollectionEntry, related: list[str], finger
     the names of resources it links to, or the templates."""
     parts: list[Any] = [fingerprint, entry.to_json(), related]
     for vid in _versions(entry):
-        folder = site / "rdfs" / entry.id / vid
+        folder = site / joined("rdfs", entry.id, vid)
         parts.append([vid, _stat(folder / "rdf.yaml"), _stat(folder / "test_summary.json"),
                       _stat(folder / "previews"), _stat(folder / "package.zip")])
     return json_digest(parts)
@@ -135,7 +136,7 @@ def _render_resource(r: Renderer, site: Path, entry: CollectionEntry, created: d
     vids = _versions(entry)
     states = []
     for vid in vids:
-        summary = read_summary(site / "rdfs" / rid / vid / "test_summary.json")
+        summary = read_summary(site / joined("rdfs", rid, vid) / "test_summary.json")
         states.append({"id": vid, "created": created.get((rid, vid), ""),
                        "status": summary.status.overall if summary else UNKNOWN,
                        "page": version_page(rid, vid)})

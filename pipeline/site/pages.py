@@ -11,6 +11,7 @@ from typing import Any
 from pipeline.build.edam import slug
 from pipeline.contracts.collection import CollectionEntry
 from pipeline.contracts.results import OUR_TOOL, SKIPPED, UNKNOWN, TestEntry, TestSummary, tool_state
+from pipeline.base.paths import joined
 from pipeline.errors import BadInput
 from pipeline.site import citation
 from pipeline.site.markdown import render_markdown
@@ -206,7 +207,7 @@ def page_context(site: Path, entry: CollectionEntry, version_id: str, *, page: s
                  version_states: list[dict[str, Any]]) -> dict[str, Any]:
     """Everything the resource template shows for one version of one entry."""
     rid = text(entry.id, 512)
-    folder = f"rdfs/{rid}/{version_id}"
+    folder = joined("rdfs", rid, version_id)  # UnsafePath for a version that cannot be a folder
     rdf = read_rdf(site / folder / "rdf.yaml")
     summary = read_summary(site / folder / "test_summary.json")
     zoo = rdf.get("config", {}).get("bioimageio", {}) if isinstance(rdf.get("config"), dict) else {}

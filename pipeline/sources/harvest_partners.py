@@ -23,7 +23,7 @@ from pipeline.spec import LoadedRdf, UrlRoot, load_rdf, referenced_files
 from pipeline.spec.files import replace_reference
 from pipeline.spec.root import is_url
 from pipeline.store import Resource, Store, Version, yaml
-from pipeline.store.model import ACCEPTED, BLOCKED, DELETED, PENDING, data_digest
+from pipeline.store.model import ACCEPTED, BLOCKED, DELETED, PENDING, check_version_id, data_digest
 from pipeline.store.store import check_id
 
 Progress = Callable[[str], None]
@@ -143,6 +143,7 @@ def _store_entry(partner: Partner, store: Store, rid: str, entry: Entry, taken: 
     # The entry's own version, never one inherited from the collection's fields.
     own_version = {**(entry.own_data or {}), **(entry.keys or {})}.get("version")
     version_id = str(own_version) if isinstance(own_version, (str, int, float)) and str(own_version) else LATEST
+    check_version_id(version_id, loc=("version",))  # it becomes a folder: checked here, where it enters
     resource = store.get(rid)
     old = resource.version(version_id) if resource else None
     if old is not None and old.rdf_sha256 == digest and old.status != DELETED:

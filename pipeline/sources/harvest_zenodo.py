@@ -13,7 +13,7 @@ from pipeline.sources.summary import SourceSummary
 from pipeline.sources.zenodo import ZenodoClient, ZenodoFile, ZenodoRecord
 from pipeline.spec import LoadedRdf, find_rdf_name, parse_rdf
 from pipeline.store import Resource, Store, Version
-from pipeline.store.model import ACCEPTED, BLOCKED, PENDING
+from pipeline.store.model import ACCEPTED, BLOCKED, PENDING, check_version_id
 from pipeline.store.nicknames import assign
 
 Progress = Callable[[str], None]
@@ -57,7 +57,7 @@ def _harvest_resource(client: ZenodoClient, store: Store, concept: str, records:
                       taken: set[str], summary: SourceSummary, validate: bool, accept: bool) -> None:
     resource = store.get(concept)  # a damaged file raises: reported, never overwritten
     changed = False
-    for record in sorted(records, key=lambda r: (r.created, int(r.record_id))):
+    for record in sorted(records, key=lambda r: (r.created, _num(r.record_id))):
         item = f"{concept} v{record.record_id}"
         if record.is_backup:
             summary.skipped.append(item)
@@ -108,6 +108,7 @@ def _renewed(old: Version, new: Version) -> Version:
 def _version(client: ZenodoClient, record: ZenodoRecord, resource: Resource | None, item: str,
              summary: SourceSummary, validate: bool) -> tuple[Version | None, str, list]:
     rdf_file = pick_rdf(record)
+    check_version_id(record.record_id, loc=("id",))  # the record id names the version's folder
     existing = resource.version(record.record_id) if resource else None
     if existing is not None and existing.rdf_checksum == rdf_file.checksum:
         return None, "", []

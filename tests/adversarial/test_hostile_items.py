@@ -15,31 +15,17 @@ from pipeline.build.builder import BuildConfig
 from pipeline.sources import harvesting
 from pipeline.sources.harvesting import HarvestConfig
 from pipeline.sources.recordset import record_json, write_record_set
-from pipeline.spec import yamlio
 from pipeline.store import Store
 
+from testkit.hostile import partner_entry, partner_folder
 from testkit.paths import DATASET
 
 WHEN = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
 
-def _entry(entry_id: str, n: int) -> dict:
-    return {"id": entry_id, "type": "application", "name": f"Application {n}", "version": f"1.{n}.0",
-            "description": "an application", "source": "https://example.org/app", "tags": ["x"]}
-
-
 def _partner(tmp_path: Path, entry_ids: list[str], *, summaries: bytes | None = None, pid: str = "evil") -> Path:
-    folder = tmp_path / "partners"
-    (folder / pid).mkdir(parents=True, exist_ok=True)
-    collection = {"format_version": "0.2.4", "type": "collection", "id": pid, "name": "A partner",
-                  "description": "entries", "collection": [_entry(e, n) for n, e in enumerate(entry_ids)]}
-    (folder / pid / "collection.yaml").write_text(yamlio.dumps(collection))
-    registration = f"id: {pid}\nname: A partner\ncollection:\n  path: {pid}/collection.yaml\n"
-    if summaries is not None:
-        (folder / pid / "test_summaries.json").write_bytes(summaries)
-        registration += f"test_summaries: {pid}/test_summaries.json\n"
-    (folder / f"{pid}.yaml").write_text(registration)
-    return folder
+    return partner_folder(tmp_path, [partner_entry(e, n) for n, e in enumerate(entry_ids)], summaries=summaries,
+                          pid=pid)
 
 
 ENTRY_LISTS = {

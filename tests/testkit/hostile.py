@@ -135,3 +135,25 @@ POSTSCRIPT = {
     "pdf": b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
     "svg-named-png": b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>",
 }
+
+
+def partner_entry(entry_id: str, n: int, **changes) -> dict:
+    """An inline application entry of a partner collection (`changes` override its keys)."""
+    return {"id": entry_id, "type": "application", "name": f"Application {n}", "version": f"1.{n}.0",
+            "description": "an application", "source": "https://example.org/app", "tags": ["x"], **changes}
+
+
+def partner_folder(tmp: Path, entries: list[dict], *, summaries: bytes | None = None, pid: str = "evil") -> Path:
+    """A partners folder registering `pid`, whose local collection holds `entries` (and its test
+    summaries document, when given); returns the folder. Several partners may share one folder."""
+    folder = tmp / "partners"
+    (folder / pid).mkdir(parents=True, exist_ok=True)
+    collection = {"format_version": "0.2.4", "type": "collection", "id": pid, "name": "A partner",
+                  "description": "entries", "collection": entries}
+    (folder / pid / "collection.yaml").write_text(yamlio.dumps(collection))
+    registration = f"id: {pid}\nname: A partner\ncollection:\n  path: {pid}/collection.yaml\n"
+    if summaries is not None:
+        (folder / pid / "test_summaries.json").write_bytes(summaries)
+        registration += f"test_summaries: {pid}/test_summaries.json\n"
+    (folder / f"{pid}.yaml").write_text(registration)
+    return folder
