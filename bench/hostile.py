@@ -226,56 +226,23 @@ def _refusal(call: Callable[[], object]) -> str:
 @case("memory")
 def six_512mib_tensors_validated(tmp: Path) -> str:
     from pipeline.spec import load_rdf, validate
+    from testkit.hostile import tensor_zip
 
-    package = _tensor_zip(tmp / "bomb.zip", 6, 512 * MiB)
+    package = tensor_zip(tmp / "bomb.zip", 6, 512 * MiB)
     report = timed(lambda: validate(load_rdf(str(package)), io=True))
     return f"zip {package.stat().st_size / MiB:.1f} MiB, {len(report.errors)} errors reported"
-
-
-def _tensor_zip(path: Path, count: int, size: int) -> Path:
-    import zipfile
-
-    from pipeline.spec import yamlio
-    from testkit.hostile import npy_header, read_yaml
-    from testkit.paths import MODEL
-
-    rdf = read_yaml(MODEL / "rdf.yaml")
-    side = int((size // 4) ** 0.5)
-    rdf["inputs"] = [dict(rdf["inputs"][0], id=f"in{i}") for i in range(count // 2)]
-    rdf["outputs"] = [dict(rdf["outputs"][0], id=f"out{i}") for i in range(count - count // 2)]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for n, tensor in enumerate([*rdf["inputs"], *rdf["outputs"]]):
-            tensor["test_tensor"] = {"source": f"t{n}.npy", "sha256": "0" * 64}
-            with zf.open(f"t{n}.npy", "w", force_zip64=True) as member:
-                member.write(npy_header((1, 1, side, side)))
-                left = side * side * 4
-                while left:
-                    member.write(bytes(min(left, MiB)))
-                    left -= min(left, MiB)
-        for extra in MODEL.iterdir():
-            if extra.is_file() and extra.name != "rdf.yaml" and not extra.name.endswith(".npy"):
-                zf.write(extra, extra.name)
-        zf.writestr("rdf.yaml", yamlio.dumps(rdf))
-    return path
 
 
 @case("memory")
 def package_of_a_2gib_file(tmp: Path) -> str:
     from pipeline.build.packages import write_package
-    from pipeline.spec import load_rdf, yamlio
-    from testkit.hostile import read_yaml
-    from testkit.paths import DATASET
+    from pipeline.spec import load_rdf
+    from testkit.hostile import dataset_copy
 
-    folder = tmp / "dataset"
-    folder.mkdir()
-    for extra in DATASET.iterdir():
-        if extra.is_file():
-            (folder / extra.name).write_bytes(extra.read_bytes())
+    folder = dataset_copy(tmp, attachments=[{"source": "big.bin"}])
     with open(folder / "big.bin", "wb") as f:
         for i in range(2048):
             f.write(bytes([i % 251]) * MiB)
-    rdf = {**read_yaml(DATASET / "rdf.yaml"), "attachments": [{"source": "big.bin"}]}
-    (folder / "rdf.yaml").write_text(yamlio.dumps(rdf))
     info = timed(lambda: write_package(load_rdf(str(folder / "rdf.yaml")), tmp / "package.zip"))
     return f"package {info.path.stat().st_size / MiB:.0f} MiB written"
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline.base import npy
 from pipeline.runner.checks import output_file
 from pipeline.runner.compare import mismatch, tolerance_for
-from pipeline.runner.execute import MAX_TENSOR_BYTES, TensorError, fit_axes
+from pipeline.runner.execute import fit_axes, load_npy
 
 # an output may be wider than its test tensor (float64 against float32), never wildly larger
 OUTPUT_FACTOR = 8
@@ -25,7 +24,7 @@ def compare_outputs(descr: dict[str, Any], fmt: str, expected: dict[str, Path], 
     for i, t in enumerate(descr["outputs"]):
         what = f"outputs[{i}].test_tensor"
         try:
-            want = fit_axes(_read(expected[t["id"]], MAX_TENSOR_BYTES, what), t, what)
+            want = fit_axes(load_npy(expected[t["id"]], what, mapped=True), t, what)
         except KeyError:
             problems.append(f"{what}: no test tensor for {t['id']!r}")
             continue
@@ -34,20 +33,8 @@ def compare_outputs(descr: dict[str, Any], fmt: str, expected: dict[str, Path], 
             problems.append(f"output {t['id']!r}: the model process wrote no result for it")
             continue
         limit = max(want.nbytes * OUTPUT_FACTOR, 1024**2)
-        got = _read(path, limit, f"output {t['id']!r}")
+        got = load_npy(path, f"output {t['id']!r}", max_bytes=limit, mapped=True)
         message = mismatch(t["id"], got, want, tolerance_for(descr, fmt, t["id"]))
         if message:
             problems.append(message)
     return problems
-
-
-def _read(path: Path, limit: int, what: str) -> Any:
-    try:
-        array = npy.open_mapped(path, max_bytes=limit)
-    except npy.NpyError as e:
-        raise TensorError(f"{what}: {path.name} cannot be read without pickle or within bounds ({e})") from None
-    except OSError as e:
-        raise TensorError(f"{what}: {path.name} is unreadable ({e.strerror or e})") from None
-    if array.dtype.kind not in "biuf":
-        raise TensorError(f"{what}: {path.name} holds dtype {array.dtype}, not numbers")
-    return array

@@ -15,42 +15,17 @@ from pipeline.build.packages import write_package
 from pipeline.sources.recordset import record_json, write_record_set
 from pipeline.spec import load_rdf, validate, yamlio
 
-from testkit.hostile import MiB, npy_header, read_yaml
+from testkit.hostile import MiB, dataset_copy, npy_header, read_yaml, tensor_zip
 from testkit.paths import DATASET, MODEL
 
 WHEN = datetime(2024, 1, 1, tzinfo=timezone.utc)
-
-
-def _zip_of_big_tensors(path: Path, count: int, size: int, fill: bytes = b"\0") -> Path:
-    """The example model whose inputs and outputs are `count` tensors of `size` bytes each, zipped."""
-    rdf = read_yaml(MODEL / "rdf.yaml")
-    side = int((size // 4) ** 0.5)
-    header = npy_header((1, 1, side, side))
-    inputs, outputs = rdf["inputs"], rdf["outputs"]
-    rdf["inputs"] = [dict(inputs[0], id=f"in{i}") for i in range(count // 2)]
-    rdf["outputs"] = [dict(outputs[0], id=f"out{i}") for i in range(count - count // 2)]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for n, tensor in enumerate([*rdf["inputs"], *rdf["outputs"]]):
-            name = f"tensor{n}.npy"
-            tensor["test_tensor"] = {"source": name, "sha256": "0" * 64}
-            with zf.open(name, "w", force_zip64=True) as member:  # written in pieces: the test stays small too
-                member.write(header)
-                left = side * side * 4
-                while left:
-                    member.write(fill * min(left, MiB))
-                    left -= min(left, MiB)
-        for extra in MODEL.iterdir():
-            if extra.is_file() and extra.name != "rdf.yaml" and not extra.name.endswith(".npy"):
-                zf.write(extra, extra.name)
-        zf.writestr("rdf.yaml", yamlio.dumps(rdf))
-    return path
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("fill", [b"\0", b"\x01"], ids=["all-zero", "constant"])
 def test_validating_a_small_zip_of_huge_tensors_holds_one_chunk_at_a_time(tmp_path, bounded_memory, fill):
-    package = _zip_of_big_tensors(tmp_path / "bomb.zip", 6, 128 * MiB, fill)
+    package = tensor_zip(tmp_path / "bomb.zip", 6, 128 * MiB, fill)
     assert package.stat().st_size < 8 * MiB
     report = validate(load_rdf(str(package)), io=True)
     text = report.format_text()
@@ -80,17 +55,10 @@ def test_a_tensor_header_claiming_more_than_the_file_holds_is_refused_by_the_str
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_packaging_streams_files_of_any_size(tmp_path, bounded_memory):
-    folder = tmp_path / "dataset"
-    folder.mkdir()
-    for extra in DATASET.iterdir():
-        if extra.is_file():
-            (folder / extra.name).write_bytes(extra.read_bytes())
-    rdf = read_yaml(DATASET / "rdf.yaml")
+    folder = dataset_copy(tmp_path, attachments=[{"source": "big.bin"}])
     with open(folder / "big.bin", "wb") as f:
         for i in range(768):
             f.write(bytes([i % 251]) * MiB)
-    rdf["attachments"] = [{"source": "big.bin"}]
-    (folder / "rdf.yaml").write_text(yamlio.dumps(rdf))
     info = write_package(load_rdf(str(folder / "rdf.yaml")), tmp_path / "out" / "package.zip")
     assert info.written and "big.bin" in info.members
     with zipfile.ZipFile(info.path) as zf:
@@ -100,14 +68,7 @@ def test_packaging_streams_files_of_any_size(tmp_path, bounded_memory):
 
 
 def test_a_package_whose_file_does_not_match_its_hash_leaves_nothing_behind(tmp_path):
-    folder = tmp_path / "dataset"
-    folder.mkdir()
-    for extra in DATASET.iterdir():
-        if extra.is_file():
-            (folder / extra.name).write_bytes(extra.read_bytes())
-    rdf = read_yaml(DATASET / "rdf.yaml")
-    rdf["attachments"] = [{"source": "README.md", "sha256": "1" * 64}]
-    (folder / "rdf.yaml").write_text(yamlio.dumps(rdf))
+    folder = dataset_copy(tmp_path, attachments=[{"source": "README.md", "sha256": "1" * 64}])
     out = tmp_path / "out"
     from pipeline.errors import BadInput
 

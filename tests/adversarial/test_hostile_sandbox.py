@@ -53,7 +53,7 @@ WRITES = [
     ("posix-module", "import posix\nposix.close(posix.open('{tmp}/pwned', posix.O_CREAT | posix.O_WRONLY))"),
     ("proc-self-root", "import os\nfd = os.open('/proc/self/root', os.O_RDONLY)\n"
                        "os.close(os.open('{tmp_rel}/pwned', os.O_CREAT | os.O_WRONLY, dir_fd=fd))"),
-    ("libc-openat", LIBC + "fd = os.open('{tmp}', os.O_RDONLY) if False else libc.open(b'{tmp}', 0)\n"
+    ("libc-openat", LIBC + "fd = libc.open(b'{tmp}', 0)\n"
                            "libc.openat(fd, b'pwned', os.O_CREAT | os.O_WRONLY, 0o644)"),
     ("libc-open", LIBC + "libc.open(b'{tmp}/pwned', os.O_CREAT | os.O_WRONLY, 0o644)"),
     ("libc-rename-victim", LIBC + "libc.rename(b'{tmp}/victim.txt', b'{tmp}/pwned')"),

@@ -157,3 +157,26 @@ def partner_folder(tmp: Path, entries: list[dict], *, summaries: bytes | None = 
         registration += f"test_summaries: {pid}/test_summaries.json\n"
     (folder / f"{pid}.yaml").write_text(registration)
     return folder
+
+
+def tensor_zip(path: Path, count: int, size: int, fill: bytes = b"\0") -> Path:
+    """The example model, zipped, whose inputs and outputs are `count` test tensors of `size` bytes
+    each, every byte `fill` (deflated: a few MB on disk), their sha256s wrong on purpose."""
+    rdf = read_yaml(MODEL / "rdf.yaml")
+    side = int((size // 4) ** 0.5)
+    rdf["inputs"] = [dict(rdf["inputs"][0], id=f"in{i}") for i in range(count // 2)]
+    rdf["outputs"] = [dict(rdf["outputs"][0], id=f"out{i}") for i in range(count - count // 2)]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, tensor in enumerate([*rdf["inputs"], *rdf["outputs"]]):
+            tensor["test_tensor"] = {"source": f"tensor{n}.npy", "sha256": "0" * 64}
+            with zf.open(f"tensor{n}.npy", "w", force_zip64=True) as member:  # in pieces: small in memory
+                member.write(npy_header((1, 1, side, side)))
+                left = side * side * 4
+                while left:
+                    member.write(fill * min(left, MiB))
+                    left -= min(left, MiB)
+        for extra in MODEL.iterdir():
+            if extra.is_file() and extra.name != "rdf.yaml" and not extra.name.endswith(".npy"):
+                zf.write(extra, extra.name)
+        zf.writestr("rdf.yaml", yamlio.dumps(rdf))
+    return path
