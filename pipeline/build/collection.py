@@ -48,7 +48,8 @@ MAX_DEPTH = 4
 
 def summary_fields(rdf: dict[str, Any]) -> dict[str, Any]:
     """What a built version keeps of its published RDF for the collection entry, bounded."""
-    return {k: bounded(rdf[k], TEXT_LIMITS.get(k, MAX_TEXT)) for k in (*RDF_SUMMARY_FIELDS, "type", "download_url") if k in rdf}
+    return {k: bounded(rdf[k], TEXT_LIMITS.get(k, MAX_TEXT))
+            for k in (*RDF_SUMMARY_FIELDS, "type", "download_url") if k in rdf}
 
 
 def bounded(value: Any, text: int = MAX_TEXT, depth: int = 0) -> Any:

@@ -33,7 +33,8 @@ MAX_COVERS = 4
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 BREAK = "\u2060"  # WORD JOINER: invisible, and no keyword, mention or reference survives it
 KEYWORDS = re.compile(r"\b(?:clos(?:e[sd]?|ing)|fix(?:e[sd]|ing)?|resol(?:ve[sd]?|ving))\b", re.I)
-TRIGGERS = re.compile(r"([@#＃﹟])(?=[\w-])|\b(GH)-(?=\d)", re.I)
+# a mention is an @ after a non-word character (ada@lab.example is an address); # references follow anything
+TRIGGERS = re.compile(r"((?<!\w)@|[#＃﹟])(?=[\w-])|\b(GH)-(?=\d)", re.I)
 
 
 def untrusted(value: object) -> str:
@@ -196,7 +197,7 @@ def _people(found: Sequence[Person]) -> str:
     shown = []
     for p in found[:20]:
         extra = [x for x in (p.affiliation, f"ORCID {p.orcid}" if p.orcid else "") if x]
-        login = f" @{inline(p.github_user, 60)}" if p.github_user else ""
+        login = f" {inline('@' + str(p.github_user), 61)}" if p.github_user else ""  # shown, never a ping
         shown.append(inline(p.name or "(no name)", 100) + (f" ({inline('; '.join(extra), 200)})" if extra else "")
                      + login)
     return "; ".join(shown) + (f"; and {len(found) - 20} more" if len(found) > 20 else "")

@@ -72,7 +72,8 @@ def test_a_zenodo_record_whose_concept_cannot_be_a_folder_is_reported_and_the_re
 
 SUMMARIES = {
     "5000-digit-number": b'{"tool": "evil", "tool_version": ' + b"9" * 5000 + b', "results": []}',
-    "100000-nested-arrays": b'{"tool": "evil", "tool_version": "1", "results": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    "100000-nested-arrays": b'{"tool": "evil", "tool_version": "1", "results": '
+                            + b"[" * 100_000 + b"]" * 100_000 + b"}",
     "100000-nested-objects": b'{"tool": "evil", "x": ' + b'{"a": ' * 100_000 + b"1" + b"}" * 100_000 + b"}",
     "not-utf8": b'{"tool": "evil", "tool_version": "\xff\xfe", "results": []}',
     "huge-exponent": b'{"tool": "evil", "tool_version": "1", "results": [], "n": 1e999999}',

@@ -16,7 +16,8 @@ from testkit.github import FakeGitHub, serve_fake
 from testkit.paths import DATASET
 
 # what GitHub acts on, as it parses PR titles, bodies and commit messages
-CLOSING = re.compile(r"(?i)\b(close[sd]?|fix(e[sd])?|resolve[sd]?)\b:?\s*(#\d+|[\w.-]+/[\w.-]+#\d+|https?://\S+/issues/\d+)")
+CLOSING = re.compile(r"(?i)\b(close[sd]?|fix(e[sd])?|resolve[sd]?)\b:?\s*"
+                     r"(#\d+|[\w.-]+/[\w.-]+#\d+|https?://\S+/issues/\d+)")
 MENTION = re.compile(r"(?<![\w`])@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9-]+)?")
 REFERENCE = re.compile(r"(?<![\w&])(#\d+|GH-\d+)\b|[\w.-]+/[\w.-]+#\d+")
 HOSTILE_NAMES = [

@@ -59,7 +59,8 @@ WRITES = [
     ("libc-rename-victim", LIBC + "libc.rename(b'{tmp}/victim.txt', b'{tmp}/pwned')"),
     ("libc-unlink-victim", LIBC + "libc.unlink(b'{tmp}/victim.txt')\nlibc.symlink(b'/etc/passwd', b'{tmp}/pwned')"),
     ("libc-truncate-victim", LIBC + "libc.truncate(b'{tmp}/victim.txt', 0)"),
-    ("overwrite-expected-outputs", LIBC + "import glob\nfor p in glob.glob('/tmp/zoo-model-*/**/*.npy', recursive=True):\n"
+    ("overwrite-expected-outputs", LIBC + "import glob\n"
+                                          "for p in glob.glob('/tmp/zoo-model-*/**/*.npy', recursive=True):\n"
                                           "    libc.truncate(p.encode(), 0)\n"
                                           "libc.open(b'{tmp}/pwned', os.O_CREAT | os.O_WRONLY, 0o644)"),
 ]
@@ -102,7 +103,8 @@ STRAYS = [
             "        os.execv(sys.executable, argv)\n    os._exit(0)"),
     ("fork-bomb-of-sleepers",
      LIBC + f"argv = {SLEEPER}\n"
-            "for _ in range(20):\n    if libc.fork() == 0:\n        libc.setsid()\n        os.execv(sys.executable, argv)"),
+            "for _ in range(20):\n    if libc.fork() == 0:\n        libc.setsid()\n"
+            "        os.execv(sys.executable, argv)"),
 ]
 
 
