@@ -2,8 +2,10 @@
 
 Three layers, each independent of the others and of user namespaces where it can be:
 - seccomp (libseccomp through pyseccomp), required: no socket can be created (socketpair stays,
-  it reaches nothing), no signal or pidfd reaches any process but the model's own, no ptrace or
-  cross-process memory access, no keyrings, mounts or namespace changes. Without it a test is
+  it reaches nothing, and io_uring, which would bypass the filter, is refused), no signal, pidfd or
+  fd owner (SIGIO) reaches any process but the model's own, no ptrace, cross-process memory
+  access, or changes to another process's limits, priority or CPUs, no keyrings, mounts or
+  namespace changes. Without it a test is
   refused: it is what keeps the network and the supervisor out of reach where user namespaces
   are restricted (most hosted CI runners).
 - Landlock, where the kernel has it: writes (create, write, truncate, remove, rename, link)
@@ -30,8 +32,20 @@ PR_SET_NO_NEW_PRIVS = 38
 # signals and pidfds may only target the model's own process; everything here is refused outright
 SELF_ONLY = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open")
 REFUSED = ("tkill", "pidfd_send_signal", "pidfd_getfd", "ptrace", "process_vm_readv", "process_vm_writev",
-           "keyctl", "add_key", "request_key", "bpf", "userfaultfd", "mount", "umount2", "pivot_root",
-           "chroot", "setns", "unshare", "open_by_handle_at", "fsopen", "fsmount", "move_mount")
+           "process_madvise", "process_mrelease", "kcmp", "perf_event_open", "keyctl", "add_key",
+           "request_key", "bpf", "userfaultfd", "mount", "umount2", "pivot_root", "chroot", "setns",
+           "unshare", "open_by_handle_at", "fsopen", "fsmount", "move_mount",
+           # io_uring performs socket, connect and other calls without passing through this filter
+           "io_uring_setup", "io_uring_enter", "io_uring_register")
+# calls that act on another process when their first argument is a pid: only 0 (the caller) passes,
+# so model code can neither lower zoo's limits, priority or CPUs nor move its memory
+OWN_WHEN_ZERO = ("prlimit64", "sched_setaffinity", "sched_setscheduler", "sched_setparam", "sched_setattr",
+                 "migrate_pages", "move_pages")
+# (syscall, the "which" value meaning "a process" (whose pid follows), for calls that can also name a
+# whole process group or user
+PRIORITY = (("setpriority", 0), ("ioprio_set", 1))
+F_SETOWN, F_SETOWN_EX = 8, 15
+FIOSETOWN, SIOCSPGRP = 0x8901, 0x8902
 # devices model code and frameworks legitimately open for writing (GPUs included)
 WRITABLE_DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 WRITABLE_DEVICE_PREFIXES = ("nvidia", "dri", "kfd")
@@ -121,6 +135,13 @@ def _devices() -> list[str]:
     return found
 
 
+def _add(rules, action, name: str, *args) -> None:
+    try:
+        rules.add_rule(action, name, *args)
+    except (OSError, ValueError, RuntimeError):
+        pass  # a syscall this architecture does not have
+
+
 def _seccomp(own_pid: int) -> None:
     try:
         import pyseccomp as sc
@@ -129,11 +150,20 @@ def _seccomp(own_pid: int) -> None:
         rules.add_rule(sc.ERRNO(errno.EACCES), "socket")
         for name in SELF_ONLY:
             rules.add_rule(sc.ERRNO(errno.EPERM), name, sc.Arg(0, sc.NE, own_pid))
+        refuse = sc.ERRNO(errno.EPERM)
         for name in REFUSED:
-            try:
-                rules.add_rule(sc.ERRNO(errno.EPERM), name)
-            except (OSError, ValueError, RuntimeError):
-                continue  # a syscall this architecture does not have
+            _add(rules, refuse, name)
+        for name in OWN_WHEN_ZERO:
+            _add(rules, refuse, name, sc.Arg(0, sc.NE, 0))
+        for name, process in PRIORITY:
+            _add(rules, refuse, name, sc.Arg(0, sc.NE, process))
+            _add(rules, refuse, name, sc.Arg(1, sc.NE, 0))
+        # an fd's owner receives SIGIO/SIGURG (or the signal F_SETSIG names) on activity: a signal to
+        # zoo by another road, so the owner may only be the model's own process
+        _add(rules, refuse, "fcntl", sc.Arg(1, sc.EQ, F_SETOWN), sc.Arg(2, sc.NE, own_pid))
+        _add(rules, refuse, "fcntl", sc.Arg(1, sc.EQ, F_SETOWN_EX))
+        for request in (FIOSETOWN, SIOCSPGRP):
+            _add(rules, refuse, "ioctl", sc.Arg(1, sc.EQ, request))
         rules.load()
     except Exception as e:
         raise Unconfinable(f"seccomp filter could not be loaded ({type(e).__name__}: {e})") from None

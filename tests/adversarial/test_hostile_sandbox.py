@@ -28,6 +28,8 @@ GiB = 1024**3
 QUICK = Limits(seconds=60, memory_bytes=4 * GiB)
 NO_NETNS = Limits(seconds=60, memory_bytes=4 * GiB, netns=False)
 LIBC = "import ctypes, os, sys\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+ZOO = ("import os\nstat = open(f'/proc/{os.getppid()}/stat').read()\n"  # the supervisor's parent: zoo
+       "zoo = int(stat[stat.rfind(')') + 2:].split()[1])\n")
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -144,6 +146,27 @@ SIGNALS = [
                           "zoo = int(stat[stat.rfind(')') + 2:].split()[1])\n"
                           "assert libc.ptrace(16, zoo, 0, 0) == -1, 'attached'"),
     ("probe-every-process", LIBC + "assert libc.kill(-1, 0) == -1, 'could signal every process'"),
+    ("sigio-owner-zoo", ZOO + "import fcntl, signal\nr, w = os.pipe()\ntry:\n"
+                              "    fcntl.fcntl(r, fcntl.F_SETOWN, zoo)\n    fcntl.fcntl(r, 10, signal.SIGUSR1)\n"
+                              "    fcntl.fcntl(r, fcntl.F_SETFL, fcntl.fcntl(r, fcntl.F_GETFL) | os.O_ASYNC)\n"
+                              "    os.write(w, b'x')\nexcept OSError:\n    pass"),
+    ("sigio-owner-ex-zoo", ZOO + "import fcntl, signal, struct\nr, w = os.pipe()\ntry:\n"
+                                 "    fcntl.fcntl(r, 15, struct.pack('ii', 0, zoo))\n"
+                                 "    fcntl.fcntl(r, 10, signal.SIGUSR1)\n"
+                                 "    fcntl.fcntl(r, fcntl.F_SETFL, fcntl.fcntl(r, fcntl.F_GETFL) | os.O_ASYNC)\n"
+                                 "    os.write(w, b'x')\nexcept OSError:\n    pass"),
+    ("prlimit-zoo", ZOO + "import resource\ntry:\n    resource.prlimit(zoo, resource.RLIMIT_NOFILE)\n"
+                          "    raise SystemExit('prlimit on zoo allowed')\nexcept PermissionError:\n    pass"),
+    ("renice-zoo-and-user", ZOO + "for which, who in ((os.PRIO_PROCESS, zoo), (os.PRIO_USER, os.getuid()), "
+                                  "(os.PRIO_PGRP, 0)):\n    try:\n        prio = os.getpriority(which, who)\n"
+                                  "    except OSError:\n        continue\n    try:\n"
+                                  "        os.setpriority(which, who, prio)\n"
+                                  "        raise SystemExit(f'setpriority {which} allowed')\n"
+                                  "    except PermissionError:\n        pass"),
+    ("affinity-of-zoo", ZOO + "try:\n    os.sched_setaffinity(zoo, os.sched_getaffinity(zoo))\n"
+                              "    raise SystemExit('affinity of zoo set')\nexcept PermissionError:\n    pass"),
+    ("io-uring", LIBC + "params = ctypes.create_string_buffer(120)\n"
+                        "assert libc.syscall(425, 8, params) == -1, 'io_uring set up'"),
 ]
 
 
