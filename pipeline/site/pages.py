@@ -8,11 +8,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pipeline.build import bundles
 from pipeline.build.edam import slug
 from pipeline.contracts.collection import CollectionEntry
 from pipeline.contracts.results import OUR_TOOL, SKIPPED, UNKNOWN, TestEntry, TestSummary, tool_state
 from pipeline.errors import BadInput
-from pipeline.site import citation
+from pipeline.site import citation, vendor
 from pipeline.site.markdown import render_markdown
 from pipeline.site.urls import href, resource_page, safe_url, version_page
 from pipeline.site.views import (card, edam_for, entry_tags, search_record, str_list, text,
@@ -198,6 +199,36 @@ def tensors(rdf: dict[str, Any], key: str) -> list[dict[str, str]]:
     return rows
 
 
+def try_it(site: Path, folder: str, root: str, name: str) -> dict[str, Any] | None:
+    """What "Try it" needs: the version's browser bundle and the runtime, when the site has both."""
+    manifest = bundles.read_manifest(site, folder)
+    if manifest is None or vendor.sources() is None:
+        return None
+    inputs = []
+    for t in manifest.get("inputs") or []:
+        if not isinstance(t, dict) or not isinstance(t.get("axes"), list):
+            return None
+        channels = next((a.get("channels") for a in t["axes"] if isinstance(a, dict) and a.get("type") == "channel"), None)
+        inputs.append({"id": text(t.get("id"), 64), "dtype": text(t.get("dtype"), 16),
+                       "axes": ", ".join(text(a.get("id"), 16) for a in t["axes"] if isinstance(a, dict)),
+                       "channels": ", ".join(text(c, 64) for c in channels) if isinstance(channels, list) else "",
+                       "description": text(t.get("description"), 300)})
+    bundle_bytes = manifest.get("bytes") if isinstance(manifest.get("bytes"), int) else 0
+    return {"bundle": href(root, f"{folder}/{bundles.FOLDER}/"), "module": f"{root}static/tryit/tryit.mjs",
+            "inputs": inputs, "bundle_size": file_size(bundle_bytes), "runtime_size": file_size(vendor.runtime_bytes()),
+            "exported": bool(manifest.get("exported")), "weights_format": text(manifest.get("weights_format"), 40),
+            "name": text(name, 64)}
+
+
+def file_size(n: int) -> str:
+    """Bytes as a person reads them: 980 B, 12 KB, 3.4 MB."""
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= scale:
+            value = n / scale
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
+    return f"{n} B"
+
+
 def page_context(site: Path, entry: CollectionEntry, version_id: str, *, page: str, root: str,
                  by_id: dict[str, CollectionEntry], partners: dict[str, dict[str, Any]],
                  version_states: list[dict[str, Any]]) -> dict[str, Any]:
@@ -236,6 +267,7 @@ def page_context(site: Path, entry: CollectionEntry, version_id: str, *, page: s
         "related": related(entry, by_id, root), "versions": version_states,
         "bibtex": citation.bibtex(rdf or entry.rdf, resource_id=rid, doi=doi or None, year=created[:4] or None),
         "cff": citation.citation_cff(rdf or entry.rdf, doi=doi or None, version=version_id, date=created),
+        "try_it": try_it(site, folder, root, text(entry.nickname, 80) or rid.rsplit("/", 1)[-1]),
         "resource_url": href(root, resource_page(rid) or ""),
         "version_url": href(root, version_page(rid, version_id) or ""),
     }

@@ -16,6 +16,7 @@ from pipeline.contracts.collection import CollectionDocument
 from pipeline.contracts.partners import read_partners
 from pipeline.contracts.stage import Problem
 from pipeline.errors import BadInput
+from pipeline.site import vendor
 from pipeline.site.views import state_label, text
 
 if TYPE_CHECKING:
@@ -107,13 +108,18 @@ class Renderer:
         self.write_bytes(rel, self.render(template, **context, **extra).encode())
 
     def copy_static(self) -> list[str]:
-        """templates/static/* -> site/static/*; returns the site-relative paths."""
+        """templates/static/* -> site/static/*, and the npm packages the pages run
+        (site/static/vendor/); returns the site-relative paths."""
         written = []
         for path in sorted((self.options.templates / "static").rglob("*")):
             if path.is_file():
                 rel = "static/" + str(path.relative_to(self.options.templates / "static"))
                 self.write_bytes(rel, path.read_bytes())
                 written.append(rel)
+        for name, path in sorted((vendor.sources() or {}).items()):
+            rel = f"{vendor.FOLDER}/{name}"
+            self.write_bytes(rel, path.read_bytes())
+            written.append(rel)
         return written
 
 

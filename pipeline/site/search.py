@@ -22,12 +22,12 @@ import sys
 from pathlib import Path
 
 from pipeline.base.commands import last_words, run_command
+from pipeline.defaults import NODE_MODULES
 from pipeline.errors import ExternalToolFailed
 from pipeline.site.facets import TABLE, SearchEntry, write_table
 
 BUNDLE = "pagefind"
 TIMEOUT_S = 900
-NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 
 
 def pagefind_command() -> list[str]:

@@ -1,5 +1,6 @@
-// Progressive enhancement for the zoo's static pages: copy buttons, and on the browse page
-// full-text search with facet filters through Pagefind. Every page works without this file.
+// Progressive enhancement for the zoo's static pages: copy buttons, on the browse page
+// full-text search with facet filters through Pagefind, and on model pages the loader of
+// "Try it". Every page works without this file.
 // Search state lives in the URL (?q=&sort=&type=&tag=...), so a search can be shared.
 "use strict";
 
@@ -357,8 +358,32 @@
     if (isActive(state, pageTab, pageSort)) run().catch(failed);
   }
 
+  // "Try it" on a model page: its controls show once this script runs, and the first click
+  // loads the module that runs the model (static/tryit/), with its runtime, only then.
+  function setupTryIt(section) {
+    section.querySelector(".try-controls").hidden = false;
+    let loading = null;
+    const ui = () => {
+      loading = loading || import(new URL(section.dataset.module, location.href).href).then((m) => m.start(section));
+      loading.catch((e) => {
+        loading = null;
+        section.querySelector("#try-message").textContent = "Try it could not load: " + e.message;
+      });
+      return loading;
+    };
+    section.querySelector("#try-test").addEventListener("click", () => {
+      if (!section.tryIt) ui().then((t) => t.run({ type: "test" }));
+    });
+    section.querySelector("#try-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      if (!section.tryIt) ui().then((t) => t.runFiles());
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     setupCopyButtons();
+    const tryIt = document.getElementById("try");
+    if (tryIt) setupTryIt(tryIt);
     const section = document.getElementById("search");
     if (section) setupSearch(section);
   });
