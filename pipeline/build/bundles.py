@@ -183,7 +183,7 @@ def compose(descr: dict[str, Any], fmt: str) -> tuple[bytes, bytes, dict[str, An
         "inputs": [_tensor(t, "input") for t in descr["inputs"]],
         "outputs": [{**_tensor(t, "output"), "tolerance": asdict(tolerance_for(descr, fmt, t["id"]))}
                     for t in descr["outputs"]],
-        "sizes": {kind: {tid: [_size(s) for s in ss] for tid, ss in getattr(sizes, kind).items()}
+        "sizes": {kind: {tid: [size_json(s) for s in ss] for tid, ss in getattr(sizes, kind).items()}
                   for kind in ("inputs", "outputs")},
     }
     return pre, post, manifest
@@ -205,7 +205,7 @@ def _tensor(t: dict[str, Any], kind: str) -> dict[str, Any]:
     return tensor
 
 
-def _size(s: Any) -> dict[str, Any]:
+def size_json(s: Any) -> dict[str, Any]:
     """One axis size for the browser's block planner (fractions as [numerator, denominator])."""
     data = asdict(s)
     for key in ("offset", "scale"):

@@ -33,6 +33,12 @@ function pngHeader(bytes, name) {
   return header;
 }
 
+// pngjs reads node Buffers; its browser build carries the Buffer polyfill without exporting it,
+// so it is taken from the data of a one-pixel image
+function nodeBuffer() {
+  return new self.png.PNG({ width: 1, height: 1 }).data.constructor;
+}
+
 function readPng(buffer, name, limit) {
   const bytes = new Uint8Array(buffer);
   const h = pngHeader(bytes, name);
@@ -41,7 +47,7 @@ function readPng(buffer, name, limit) {
   claim(name, [h.height, h.width, samples], limit);
   let decoded;
   try {
-    decoded = self.png.PNG.sync.read(self.png.Buffer ? self.png.Buffer.from(bytes) : bytes, { skipRescale: true });
+    decoded = self.png.PNG.sync.read(nodeBuffer().from(bytes), { skipRescale: true });
   } catch (e) {
     throw new DecodeError(`${name} is not a readable PNG (${e.message})`);
   }
