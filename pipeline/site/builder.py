@@ -149,7 +149,7 @@ def _render_resource(r: Renderer, site: Path, entry: CollectionEntry, created: d
         root = root_of(page)
         versions = [dict(s, url=href(root, s["page"])) for s in states]
         context = page_context(site, entry, vid, page=page, root=root, by_id=by_id,
-                               partners=r.partners, version_states=versions)
+                               partners=r.partners, version_states=versions, base_url=r.options.base_url)
         r.write_page(page, "resource.html", context, page_kind=kind)
         pages.append(page)
     return pages
@@ -171,8 +171,8 @@ def run(config: SiteConfig) -> SiteSummary:
     old = manifest.get("resources", {}) if manifest.get("version") == __version__ else {}
     created = shared_pages.version_dates(site)
     new: dict[str, Any] = {}
-    # partner names show on every badge and in the "runs in" facet
-    fingerprint = json_digest([renderer.fingerprint, renderer.partners])
+    # partner names show on every badge and in the "runs in" facet, their usage on model pages
+    fingerprint = json_digest([renderer.fingerprint, renderer.partners, config.base_url])  # pages name it
     for entry in entries:
         key = _resource_key(site, entry, _related_names(entry, by_id), fingerprint)
         previous = old.get(entry.id)

@@ -13,7 +13,7 @@ from pipeline.build.edam import slug
 from pipeline.contracts.collection import CollectionEntry
 from pipeline.contracts.results import OUR_TOOL, SKIPPED, UNKNOWN, TestEntry, TestSummary, tool_state
 from pipeline.errors import BadInput
-from pipeline.site import citation, vendor
+from pipeline.site import citation, use_it, vendor
 from pipeline.site.markdown import render_markdown
 from pipeline.site.urls import href, resource_page, safe_url, version_page
 from pipeline.site.views import (card, edam_for, entry_tags, search_record, str_list, text,
@@ -229,9 +229,18 @@ def file_size(n: int) -> str:
     return f"{n} B"
 
 
+def use_it_view(rdf: dict[str, Any], summary: TestSummary | None, values: dict[str, str],
+                partners: dict[str, dict[str, Any]], root: str, folder: str) -> dict[str, Any] | None:
+    """"Use it in your tool" for a model version; None for other resources."""
+    if rdf.get("type") != "model":
+        return None
+    return {"tools": use_it.tools(summary, partners, values, root=root, folder=folder),
+            "python": use_it.python(rdf, values), "ours": use_it.our_state(summary)}
+
+
 def page_context(site: Path, entry: CollectionEntry, version_id: str, *, page: str, root: str,
                  by_id: dict[str, CollectionEntry], partners: dict[str, dict[str, Any]],
-                 version_states: list[dict[str, Any]]) -> dict[str, Any]:
+                 version_states: list[dict[str, Any]], base_url: str) -> dict[str, Any]:
     """Everything the resource template shows for one version of one entry."""
     rid = text(entry.id, 512)
     folder = f"rdfs/{rid}/{version_id}"
@@ -245,6 +254,9 @@ def page_context(site: Path, entry: CollectionEntry, version_id: str, *, page: s
     name = text(rdf.get("name") or entry.rdf.get("name") or rid, 300)
     tags = [{"tag": t, "slug": slug(t), "edam": edam_for(t, entry.edam)} for t in entry_tags(rdf or entry.rdf)]
     latest = text(entry.latest_version, 128)
+    values = use_it.placeholders(rid=rid, version_id=version_id, nickname=text(entry.nickname, 80), name=name,
+                                 doi=doi, concept_doi=text(entry.concept_doi, 200), folder=folder, base_url=base_url,
+                                 has_package=(site / folder / "package.zip").is_file())
     return {
         "page": page, "root": root, "card": card(entry, partners), "rdf": rdf, "rid": rid,
         "search": search_record(entry, partners),
@@ -268,6 +280,7 @@ def page_context(site: Path, entry: CollectionEntry, version_id: str, *, page: s
         "bibtex": citation.bibtex(rdf or entry.rdf, resource_id=rid, doi=doi or None, year=created[:4] or None),
         "cff": citation.citation_cff(rdf or entry.rdf, doi=doi or None, version=version_id, date=created),
         "try_it": try_it(site, folder, root, text(entry.nickname, 80) or rid.rsplit("/", 1)[-1]),
+        "use_it": use_it_view(rdf, summary, values, partners, root, folder),
         "resource_url": href(root, resource_page(rid) or ""),
         "version_url": href(root, version_page(rid, version_id) or ""),
     }

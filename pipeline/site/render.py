@@ -72,7 +72,7 @@ class Renderer:
         for reg in registrations:
             entry = partners.setdefault(reg.id, {"id": reg.id, "name": reg.id, "description": "", "url": None})
             entry.update(name=text(reg.name, 200) or entry["name"], description=text(reg.description, 2000),
-                         url=_web_url(reg.url), logo_source=reg.logo)
+                         url=_web_url(reg.url), logo_source=reg.logo, usage=reg.usage)
         return {pid: p for pid, p in sorted(partners.items()) if pid and "/" not in pid and ".." not in pid}
 
     def copy_partner_logo(self, partner: dict[str, Any]) -> str | None:

@@ -18,7 +18,7 @@ TYPE_LABELS = {"model": "Models", "dataset": "Datasets", "notebook": "Notebooks"
 STATUS_RANK = {PASSED: 0, VALID_FORMAT: 1, UNKNOWN: 2, FAILED: 3}
 MAX_CARD_DESCRIPTION = 200
 # how a test state reads on the site, where it is not its own name
-STATE_LABELS = {"not-applicable": "not applicable", VALID_FORMAT: "format valid, not run"}
+STATE_LABELS = {"not-applicable": "not applicable", VALID_FORMAT: "format valid, not run", "not-tested": "not tested"}
 
 
 def text(value: Any, limit: int = 2000) -> str:
