@@ -25,7 +25,7 @@ from pipeline.contracts.results import UNKNOWN
 from pipeline.contracts.stage import Problem
 from pipeline.errors import BadInput
 from pipeline.site import search, shared_pages
-from pipeline.site.pages import page_context, read_summary
+from pipeline.site.pages import notebook_preview, page_context, read_rdf, read_summary
 from pipeline.site.render import Renderer
 from pipeline.site.urls import href, resource_page, root_of, version_page
 from pipeline.site.facets import SearchEntry
@@ -137,7 +137,8 @@ def _render_resource(r: Renderer, site: Path, entry: CollectionEntry, created: d
     states = []
     for vid in vids:
         summary = read_summary(site / "rdfs" / rid / vid / "test_summary.json")
-        states.append({"id": vid, "created": created.get((rid, vid), ""),
+        states.append({"id": vid, "name": text(read_rdf(site / "rdfs" / rid / vid / "rdf.yaml").get("version"), 64) or vid,
+                       "created": created.get((rid, vid), ""),
                        "status": summary.status.overall if summary else UNKNOWN,
                        "page": version_page(rid, vid)})
     pages = []
@@ -152,6 +153,11 @@ def _render_resource(r: Renderer, site: Path, entry: CollectionEntry, created: d
                                partners=r.partners, version_states=versions, base_url=r.options.base_url)
         r.write_page(page, "resource.html", context, page_kind=kind)
         pages.append(page)
+    for vid in vids:
+        preview = notebook_preview(site, entry, vid)
+        if preview:
+            r.write_page(preview[0], "notebook.html", preview[1])
+            pages.append(preview[0])
     return pages
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,9 @@ from pipeline.build.edam import slug
 from pipeline.contracts.collection import CollectionEntry
 from pipeline.contracts.results import OUR_TOOL, SKIPPED, UNKNOWN, TestEntry, TestSummary, tool_state
 from pipeline.errors import BadInput
-from pipeline.site import citation, use_it, vendor
+from pipeline.site import citation, notebooks, use_it, vendor
 from pipeline.site.markdown import render_markdown
-from pipeline.site.urls import href, resource_page, safe_url, version_page
+from pipeline.site.urls import href, resource_page, root_of, safe_url, version_page
 from pipeline.site.views import (card, edam_for, entry_tags, search_record, str_list, text,
                                  tool_label)
 from pipeline.spec import yamlio
@@ -102,8 +103,17 @@ def previews(site: Path, folder: str) -> list[dict[str, str]]:
     return result
 
 
+def local_file(site: Path, folder: str, source: Any) -> Path | None:
+    """The site's own copy of a file an RDF names relatively (None: remote, or not served)."""
+    if not isinstance(source, str) or "://" in source or safe_url(source, base=folder) is None:
+        return None
+    path = site / posixpath.normpath(posixpath.join(folder, source))
+    return path if path.is_file() else None
+
+
 def downloads(rdf: dict[str, Any], site: Path, folder: str, root: str) -> list[dict[str, str]]:
-    """One link per weight format the model actually has, then the zip package."""
+    """One link per weight format the model actually has, then the zip package, with the sizes
+    of the files the site holds."""
     result = []
     weights = rdf.get("weights") if isinstance(rdf.get("weights"), dict) else {}
     for fmt in sorted(weights):
@@ -111,11 +121,64 @@ def downloads(rdf: dict[str, Any], site: Path, folder: str, root: str) -> list[d
         source = entry.get("source") if isinstance(entry, dict) else None
         url = safe_url(source, root=root, base=folder)
         if url:
-            result.append({"label": f"{text(fmt, 64)} weights", "url": url, "format": text(fmt, 64)})
-    if (site / folder / "package.zip").is_file():
+            local = local_file(site, folder, source)
+            result.append({"label": f"{text(fmt, 64)} weights", "url": url, "format": text(fmt, 64),
+                           "size": file_size(local.stat().st_size) if local else ""})
+    package = site / folder / "package.zip"
+    if package.is_file():
         result.append({"label": "zip package (RDF and all files)", "url": href(root, f"{folder}/package.zip"),
-                       "format": "package"})
+                       "format": "package", "size": file_size(package.stat().st_size)})
     return result
+
+
+def notebook_links(rdf: dict[str, Any], site: Path, folder: str, root: str) -> dict[str, str] | None:
+    """Where to read or open a notebook: the site's preview of its own copy, or nbviewer, Colab and
+    Binder for one on GitHub."""
+    if rdf.get("type") != "notebook":
+        return None
+    source = rdf.get("source")
+    links = dict(notebooks.github_links(source) or {})
+    if local_file(site, folder, source) is not None and str(source).lower().endswith(".ipynb"):
+        links["preview"] = href(root, f"{folder}/{notebooks.PREVIEW}")
+        links["download"] = safe_url(source, root=root, base=folder) or ""
+    return links or None
+
+
+def notebook_preview(site: Path, entry: CollectionEntry, version_id: str) -> tuple[str, dict[str, Any]] | None:
+    """(site path, template context) of a version's notebook preview page, when it has one."""
+    rid = text(entry.id, 512)
+    folder = f"rdfs/{rid}/{version_id}"
+    rdf = read_rdf(site / folder / "rdf.yaml")
+    source = rdf.get("source")
+    path = local_file(site, folder, source) if rdf.get("type") == "notebook" else None
+    if path is None or not str(source).lower().endswith(".ipynb") or path.stat().st_size > notebooks.MAX_NOTEBOOK:
+        return None
+    page = f"{folder}/{notebooks.PREVIEW}"
+    root = root_of(page)
+    base = posixpath.dirname(posixpath.normpath(posixpath.join(folder, str(source))))
+    found = notebooks.cells(path.read_bytes(), root=root, base=base)
+    if found is None:
+        return None
+    return page, {"root": root, "name": text(rdf.get("name") or entry.rdf.get("name") or rid, 300),
+                  "version_id": version_id, "version_name": text(rdf.get("version"), 64), "source": text(source, 300),
+                  "cells": found, "resource_url": href(root, resource_page(rid) or ""),
+                  "download": safe_url(source, root=root, base=folder) or ""}
+
+
+def packaged_only(source: Any, site: Path, folder: str) -> bool:
+    """A relative file the RDF names that only its package holds (the site does not serve it)."""
+    return (isinstance(source, str) and "://" not in source and safe_url(source, base=folder) is not None
+            and local_file(site, folder, source) is None)
+
+
+def source_link(rdf: dict[str, Any], site: Path, folder: str, root: str) -> str | None:
+    """The resource's `source` as a link: a URL, or a file the site serves (an HTML page a
+    contributor shipped is never served from the zoo's origin: it stays in the package)."""
+    source = rdf.get("source")
+    url = safe_url(source, root=root, base=folder)
+    if url is None or "://" in str(source):
+        return url
+    return url if local_file(site, folder, source) else None
 
 
 def documentation(rdf: dict[str, Any], site: Path, folder: str, root: str) -> tuple[str | None, str | None]:
@@ -134,7 +197,13 @@ def documentation(rdf: dict[str, Any], site: Path, folder: str, root: str) -> tu
         body = path.read_bytes().decode("utf-8", errors="replace")
     except OSError:
         return None, url
-    return render_markdown(body, root=root, base=posixpath.dirname(rel)), url
+    return demote_headings(render_markdown(body, root=root, base=posixpath.dirname(rel))), url
+
+
+def demote_headings(html: str, by: int = 2) -> str:
+    """Headings of a document shown under the page's own h2: its h1 becomes an h3, and so on
+    (the page has one title; sanitised HTML only has plain heading tags)."""
+    return re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + by, 6)}", html)
 
 
 def authors(rdf: dict[str, Any], key: str = "authors") -> list[dict[str, str | None]]:
@@ -267,7 +336,9 @@ def page_context(site: Path, entry: CollectionEntry, version_id: str, *, page: s
         "doi": doi, "concept_doi": text(entry.concept_doi, 200), "created": created,
         "version_name": text(rdf.get("version"), 64), "tags": tags,
         "authors": authors(rdf), "maintainers": authors(rdf, "maintainers"), "cite": citations(rdf),
-        "git_repo": safe_url(rdf.get("git_repo")), "source": safe_url(rdf.get("source"), root=root, base=folder),
+        "git_repo": safe_url(rdf.get("git_repo")), "source": source_link(rdf, site, folder, root),
+        "source_packaged": packaged_only(rdf.get("source"), site, folder),
+        "notebook": notebook_links(rdf, site, folder, root),
         "covers": [c for c in str_list(list(entry.covers)) if c.startswith(folder + "/")] if version_id == latest
         else sorted(f"{folder}/covers/{p.name}" for p in (site / folder / "covers").glob("*") if p.is_file()),
         "documentation": doc_html, "documentation_url": doc_url,
