@@ -137,8 +137,10 @@ def _render_resource(r: Renderer, site: Path, entry: CollectionEntry, created: d
     states = []
     for vid in vids:
         summary = read_summary(site / "rdfs" / rid / vid / "test_summary.json")
-        states.append({"id": vid, "name": text(read_rdf(site / "rdfs" / rid / vid / "rdf.yaml").get("version"), 64) or vid,
-                       "created": created.get((rid, vid), ""),
+        rdf = read_rdf(site / "rdfs" / rid / vid / "rdf.yaml")
+        zoo = rdf.get("config", {}).get("bioimageio", {}) if isinstance(rdf.get("config"), dict) else {}
+        states.append({"id": vid, "name": text(rdf.get("version"), 64) or vid, "created": created.get((rid, vid), ""),
+                       "doi": text(zoo.get("doi"), 200) if isinstance(zoo, dict) else "",
                        "status": summary.status.overall if summary else UNKNOWN,
                        "page": version_page(rid, vid)})
     pages = []

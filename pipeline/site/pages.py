@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from html import unescape
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -268,6 +269,37 @@ def tensors(rdf: dict[str, Any], key: str) -> list[dict[str, str]]:
     return rows
 
 
+MAX_SEARCH_WORDS = 600  # distinct words of a page's documentation and tensors that the search indexes
+_WORD = re.compile(r"[^\W_](?:[\w'-]*[^\W_])?")
+
+
+def search_body(doc_html: str | None, rdf: dict[str, Any]) -> str:
+    """The words of what a resource page says beyond its header (documentation, tensor
+    descriptions, citations, affiliations), each once: the search finds a page by any of them,
+    and the index grows with the vocabulary, not with the length of the documents."""
+    parts = [re.sub(r"<[^>]+>", " ", doc_html or "")]
+    for key in ("inputs", "outputs"):
+        for t in tensors(rdf, key):
+            parts += [t["id"], t["description"]]
+    parts += [c["text"] for c in citations(rdf)]
+    parts += [a["affiliation"] or "" for a in authors(rdf)]
+    seen: dict[str, str] = {}
+    for word in _WORD.findall(unescape(" ".join(parts))):
+        seen.setdefault(word.lower(), word)
+        if len(seen) >= MAX_SEARCH_WORDS:
+            break
+    return " ".join(seen.values())
+
+
+def search_view(entry: CollectionEntry, partners: dict[str, dict[str, Any]], version_states: list[dict[str, Any]],
+                doc_html: str | None, rdf: dict[str, Any]) -> dict[str, Any]:
+    """What the resource page gives the search: its record, every version's DOI among the keys
+    that name it exactly, and the words of its body."""
+    record = search_record(entry, partners)
+    dois = [text(v.get("doi"), 200) for v in version_states if v.get("doi")]
+    return {**record, "keys": list(dict.fromkeys([*record["keys"], *dois])), "body": search_body(doc_html, rdf)}
+
+
 def try_it(site: Path, folder: str, root: str, name: str) -> dict[str, Any] | None:
     """What "Try it" needs: the version's browser bundle and the runtime, when the site has both."""
     manifest = bundles.read_manifest(site, folder)
@@ -328,7 +360,7 @@ def page_context(site: Path, entry: CollectionEntry, version_id: str, *, page: s
                                  has_package=(site / folder / "package.zip").is_file())
     return {
         "page": page, "root": root, "card": card(entry, partners), "rdf": rdf, "rid": rid,
-        "search": search_record(entry, partners),
+        "search": search_view(entry, partners, version_states, doc_html, rdf),
         "version_id": version_id, "is_latest": version_id == latest, "folder": folder,
         "name": name, "description": text(rdf.get("description") or entry.rdf.get("description"), 5000),
         "type": text(rdf.get("type") or entry.type, 40), "license": text(rdf.get("license"), 80),

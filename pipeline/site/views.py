@@ -126,13 +126,16 @@ def rank_key(entry: CollectionEntry) -> str:
 
 
 def search_record(entry: CollectionEntry, partners: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """What Pagefind indexes for one entry: extra searchable text and the card fields."""
+    """What Pagefind indexes for one entry besides its page's text: authors and tags, the keys
+    that name it, and the card fields."""
     c = card(entry, partners)
     people = entry.rdf.get("authors")
     authors = [text(a.get("name"), 200) for a in people if isinstance(a, dict)] if isinstance(people, list) else []
-    words = [" ".join(authors), " ".join(entry_tags(entry.rdf)), c["id"], text(entry.doi, 200), c["doi"]]
+    words = [" ".join(authors), " ".join(entry_tags(entry.rdf))]
     return {
         "text": "\n".join(w for w in words if w),
+        # what names this resource exactly, weighted so that searching it ranks the resource first
+        "keys": [k for k in dict.fromkeys([c["id"], c["nickname"], text(entry.concept_doi, 200), text(entry.doi, 200)]) if k],
         "meta": {
             "nickname": c["nickname"], "icon": c["icon"], "description": c["description"],
             "type": c["type"], "license": c["license"], "doi": c["doi"], "cover": c["cover"] or "",

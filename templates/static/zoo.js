@@ -170,6 +170,24 @@
     return engine.records.get(row);
   }
 
+  // Pagefind's results as facet-table rows, best first: its score (the keys naming a resource
+  // exactly weigh most, its documentation least), times a small preference for models, so a
+  // model ranks above a notebook or dataset that matches as well.
+  const TYPE_FACTOR = { model: 1, notebook: 0.85, dataset: 0.85, application: 0.8 };
+
+  function rank(engine, results) {
+    const types = engine.facets.find((f) => f.name === "type");
+    const scored = [];
+    for (const r of results) {
+      const row = engine.rowOf.get(r.id);
+      if (row === undefined) continue;
+      const type = types && types.rows[row].length ? types.values[types.rows[row][0]][0] : "";
+      scored.push([row, (r.score || 0) * (TYPE_FACTOR[type] || 0.8)]);
+    }
+    scored.sort((a, b) => b[1] - a[1]);  // stable: equal scores keep Pagefind's order
+    return scored.map(([row]) => row);
+  }
+
   // Rows that pass every chosen facet, in order, and per facet the counts a person would get by
   // also ticking each value: rows passing every *other* facet count towards it.
   function select(engine, state, hits) {
@@ -324,7 +342,7 @@
       if (state.q) {
         const search = await engine.pf.search(state.q);
         if (mine !== sequence || !search) return;
-        hits = search.results.map((r) => engine.rowOf.get(r.id)).filter((row) => row !== undefined);
+        hits = rank(engine, search.results);
       }
       if (mine !== sequence) return;
       const found = select(engine, state, hits);
