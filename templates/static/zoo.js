@@ -139,8 +139,21 @@
     }));
     return {
       pf: pf, ids: table.ids, rowOf: new Map(table.ids.map((id, row) => [id, row])), facets: facets,
-      sorts: table.sorts, size: table.ids.length, records: new Map(),
+      sorts: null, sortsLoading: null, size: table.ids.length, records: new Map(),
     };
+  }
+
+  // The sort orders live in a file of their own, read when a sort is first chosen: most
+  // searches never need them, and they are a fifth of what a first search would load.
+  async function loadSorts(engine, base) {
+    if (!engine.sortsLoading) {
+      engine.sortsLoading = fetch(new URL("pagefind/zoo-sorts.json.gz", base).href, { cache: "no-cache" }).then((r) => {
+        if (!r.ok) throw new Error("sort orders: HTTP " + r.status);
+        return r.arrayBuffer();
+      }).then((bytes) => unpack(bytes)).then((text) => JSON.parse(text).sorts);
+      engine.sortsLoading.catch(() => { engine.sortsLoading = null; });  // a later search tries again
+    }
+    return engine.sortsLoading;
   }
 
   const SIGNATURE = "pagefind_dcd";
@@ -211,7 +224,7 @@
         for (const v of engine.facets[failing].rows[row]) counts[failing][v]++;
       }
     }
-    const order = engine.sorts[state.sort];
+    const order = state.sort && engine.sorts ? engine.sorts[state.sort] : null;
     if (order) results.sort((a, b) => order[a] - order[b]);
     return { results: results, counts: counts };
   }
@@ -338,6 +351,8 @@
         return;
       }
       await load();
+      if (state.sort) engine.sorts = await loadSorts(engine, base);
+      if (mine !== sequence) return;
       let hits = null;
       if (state.q) {
         const search = await engine.pf.search(state.q);
