@@ -24,7 +24,7 @@ from pipeline.contracts.collection import CollectionDocument, CollectionEntry
 from pipeline.contracts.results import UNKNOWN
 from pipeline.contracts.stage import Problem
 from pipeline.errors import BadInput
-from pipeline.site import search, shared_pages
+from pipeline.site import search, shared_pages, vendor
 from pipeline.site.pages import notebook_preview, page_context, read_rdf, read_summary
 from pipeline.site.render import Renderer
 from pipeline.site.urls import href, resource_page, root_of, version_page
@@ -119,7 +119,7 @@ def _resource_key(site: Path, entry: CollectionEntry, related: list[str], finger
     for vid in _versions(entry):
         folder = site / "rdfs" / entry.id / vid
         parts.append([vid, _stat(folder / "rdf.yaml"), _stat(folder / "test_summary.json"),
-                      _stat(folder / "previews"), _stat(folder / "package.zip")])
+                      _stat(folder / "previews"), _stat(folder / "package.zip"), _stat(folder / "bundle" / "bundle.json")])
     return json_digest(parts)
 
 
@@ -180,7 +180,8 @@ def run(config: SiteConfig) -> SiteSummary:
     created = shared_pages.version_dates(site)
     new: dict[str, Any] = {}
     # partner names show on every badge and in the "runs in" facet, their usage on model pages
-    fingerprint = json_digest([renderer.fingerprint, renderer.partners, config.base_url])  # pages name it
+    # pages name the base URL, and offer "Try it" only when the site serves its runtime
+    fingerprint = json_digest([renderer.fingerprint, renderer.partners, config.base_url, vendor.sources() is not None])
     for entry in entries:
         key = _resource_key(site, entry, _related_names(entry, by_id), fingerprint)
         previous = old.get(entry.id)

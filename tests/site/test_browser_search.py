@@ -5,7 +5,7 @@ resource's documentation repeats it; a model ranks above a dataset that matches 
 from __future__ import annotations
 
 import pytest
-from testkit.site import CHROMIUM, CHROMIUM_ARGS, DATASET_ID, MODEL_ID
+from testkit.site import DATASET_ID, MODEL_ID, chromium
 
 from pipeline.site import builder as site_builder
 from pipeline.site.builder import SiteConfig
@@ -40,17 +40,11 @@ def site_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(site_url):
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (`.ci/run` does)", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         page = browser.new_page()
         page.set_default_timeout(15_000)
         page.goto(site_url + "index.html")
         yield page
-        browser.close()
 
 
 def _search(page, query: str) -> list[str]:

@@ -16,7 +16,7 @@ import pytest
 import tifffile
 from PIL import Image
 from testkit.paths import MODELS, REPO
-from testkit.site import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from testkit.site import ARTIFACTS, chromium
 
 from pipeline.contracts.results import BROWSER_BUNDLE, PASSED
 
@@ -45,14 +45,8 @@ def example_site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (`.ci/run` does)", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -168,6 +162,35 @@ def test_a_larger_tiff_is_tiled_as_zoo_predict_tiles_it(page, example_site, tmp_
     want = _zoo_predict("fixed-shape-2d", image, tmp_path)
     assert got.shape == want.shape == (1, 1, 150, 213)
     np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-3)
+
+
+def test_a_smaller_image_is_padded_as_zoo_predict_pads_it(page, example_site, tmp_path):
+    url, _ = example_site
+    image = tmp_path / "small.png"
+    Image.fromarray((np.random.default_rng(3).random((40, 51)) * 255).astype(np.uint8)).save(image)
+    _open(page, url, FIXED)  # the model takes exactly 64 x 64
+    assert _run_file(page, image) == "done", page.inner_text("#try-message")
+    got = _download_npy(page, tmp_path)
+    want = _zoo_predict("fixed-shape-2d", image, tmp_path)
+    assert got.shape == want.shape == (1, 1, 40, 51)
+    np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-3)
+
+
+def test_the_page_loads_the_runtime_only_when_asked(browser, example_site):
+    url, _ = example_site
+    context = browser.new_context()
+    page = context.new_page()
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(url + f"rdfs/{NUCLEI}/index.html", wait_until="networkidle")
+    heavy = ("static/vendor/", "/bundle/", "static/tryit/")
+    assert not [u for u in requested if any(h in u for h in heavy)]
+    page.click("#try-test")
+    assert _wait(page) == "done"
+    assert any(u.endswith("ort-wasm-simd-threaded.wasm") for u in requested)
+    assert any(u.endswith("/bundle/network.onnx") for u in requested)
+    assert not [u for u in requested if not u.startswith(url)]  # nothing from another origin
+    context.close()
 
 
 def test_a_wrong_channel_count_gets_a_clear_message(page, example_site, tmp_path):

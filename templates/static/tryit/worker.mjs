@@ -58,15 +58,23 @@ function tensors(bundle) {
   return { inputs: bundle.inputs.map(view), outputs: bundle.outputs.map(view) };
 }
 
+const testFiles = new Map();  // the test tensors' bytes, fetched once (each run parses fresh copies)
+
+async function testTensor(bundle, name) {
+  const url = new URL(name, bundle.base).href;
+  if (!testFiles.has(url)) testFiles.set(url, await fetchBytes(new URL(url)));
+  return readNpy(testFiles.get(url), MAX_VALUES);
+}
+
 async function runTest(bundle) {
   const inputs = {};
-  for (const t of bundle.inputs) inputs[t.id] = readNpy(await fetchBytes(new URL(t.test, bundle.base)), MAX_VALUES);
+  for (const t of bundle.inputs) inputs[t.id] = await testTensor(bundle, t.test);
   const started = performance.now();
   const outputs = await bundle.runWhole(inputs, say);
   const seconds = (performance.now() - started) / 1000;
   const comparison = [];
   for (const t of bundle.outputs) {
-    const expected = readNpy(await fetchBytes(new URL(t.test, bundle.base)), MAX_VALUES);
+    const expected = await testTensor(bundle, t.test);
     comparison.push({ id: t.id, tolerance: t.tolerance, ...compare(outputs[t.id], expected, t.tolerance) });
   }
   return { mode: "test", inputs, outputs, comparison, seconds };
