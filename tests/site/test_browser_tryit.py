@@ -136,11 +136,12 @@ def test_every_bundled_example_reproduces_its_test_output_in_the_browser(page, e
     assert page.errors == []
 
 
-def test_an_uploaded_png_gives_what_zoo_predict_gives(page, example_site, tmp_path):
+@pytest.mark.parametrize("suffix", ["png", "jpg"])
+def test_an_uploaded_png_gives_what_zoo_predict_gives(page, example_site, tmp_path, suffix):
     url, _ = example_site
-    image = tmp_path / "nuclei.png"
+    image = tmp_path / f"nuclei.{suffix}"
     rng = np.random.default_rng(7)
-    Image.fromarray((rng.random((88, 104)) * 255).astype(np.uint8)).save(image)
+    Image.fromarray((rng.random((88, 104)) * 255).astype(np.uint8)).save(image)  # JPEG: the browser decodes it
     _open(page, url, NUCLEI)
     assert _run_file(page, image) == "done", page.inner_text("#try-message")
     got = _download_npy(page, tmp_path)
@@ -148,7 +149,7 @@ def test_an_uploaded_png_gives_what_zoo_predict_gives(page, example_site, tmp_pa
     assert got.shape == want.shape == (1, 2, 80, 96)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)  # the RDF's tolerance
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "tryit-png.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"tryit-{suffix}.png"), full_page=True)
 
 
 def test_a_larger_tiff_is_tiled_as_zoo_predict_tiles_it(page, example_site, tmp_path):
