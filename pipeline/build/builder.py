@@ -23,7 +23,7 @@ from typing import Any, Mapping
 from pipeline import __version__, defaults
 from pipeline.base.http import HttpPolicy
 from pipeline.base.paths import UnsafePath, joined
-from pipeline.build import model_tests
+from pipeline.build import bundles, model_tests
 from pipeline.build.cache import JsonCache, content_key
 from pipeline.build.collection import BuiltVersion, link_resources, resource_summary, summary_fields, tool_links
 from pipeline.build.files import json_bytes, read_json, site_lock, write_if_changed
@@ -62,6 +62,7 @@ class BuildConfig:
     shard: tuple[int, int] | None = None
     jobs: int = defaults.JOBS
     packages: bool = True
+    bundles: bool = True  # browser bundles of models whose test passed (build/bundles.py)
     policy: HttpPolicy | None = None
     pr: PrScope | None = None  # a PR's build: only what the PR adds or changes can fail it
 
@@ -455,10 +456,16 @@ def publish(checked: Checked, config: BuildConfig, cache: JsonCache) -> Built:
     else:
         problems.append(Problem(plan.name, checked.load_error or "not loaded"))
     test_key = checked.test.test_key if checked.test else None
+    our_tests = _model_results(cache, test_key)
+    bundle_files: list[str] = []
+    if config.bundles and checked.rdf is not None and test_key and our_tests:
+        bundle = bundles.cached_or_made(checked.rdf.loaded, our_tests, test_key, config.cache)
+        our_tests.append(bundle.entry)
+        bundle_files = bundles.publish_bundle(bundle, config.site, folder)
     summary = TestSummary.compose(
         resource_id=resource.id, version_id=version.version_id,
         rdf_sha256=checked.rdf.loaded.sha256 if checked.rdf else version.rdf_sha256,
-        our_tests=[checked.format, *_model_results(cache, test_key)], partner_tests=plan.partner_tests,
+        our_tests=[checked.format, *our_tests], partner_tests=plan.partner_tests,
         is_model=checked.rdf is not None and checked.rdf.loaded.data.get("type") == "model")
     write_if_changed(config.site / folder / "test_summary.json", json_bytes(summary.to_json()))
     weights = rdf.get("weights") if isinstance(rdf.get("weights"), dict) else {}
@@ -471,7 +478,7 @@ def publish(checked: Checked, config: BuildConfig, cache: JsonCache) -> Built:
         covers=published.covers, package_path=published.package, weights_formats=sorted(weights),
         loaded=checked.rdf is not None, tool_links=tool_links(plan.partner_tests),
     )
-    outputs = [f"{folder}/test_summary.json", *published.covers, *published.previews, *published.files]
+    outputs = [f"{folder}/test_summary.json", *published.covers, *published.previews, *published.files, *bundle_files]
     if checked.rdf is not None:
         outputs.append(f"{folder}/rdf.yaml")
     if published.package:

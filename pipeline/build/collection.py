@@ -9,6 +9,7 @@ from typing import Any, Mapping, Sequence
 from pipeline.build.edam import edam_term, normalize_tag
 from pipeline.contracts.collection import RDF_SUMMARY_FIELDS, CollectionEntry, EdamTerm, VersionRow
 from pipeline.contracts.results import PASSED, OverallStatus, TestEntry, tool_state
+from pipeline.store.nicknames import icon_of
 from pipeline.store.model import Resource
 
 
@@ -92,7 +93,7 @@ def resource_summary(resource: Resource, versions: list[BuiltVersion], *, downlo
         type=latest.rdf.get("type", resource.type),
         rdf=rdf,
         nickname=resource.nickname,
-        nickname_icon=resource.nickname_icon,
+        nickname_icon=resource.nickname_icon or icon_of(resource.nickname),
         owners=tuple(resource.owners),
         concept_doi=resource.doi,
         doi=latest.doi,

@@ -20,6 +20,7 @@ from pipeline.spec import LoadedRdf, yamlio
 from pipeline.spec.files import replace_reference
 from pipeline.spec.root import UrlRoot, is_url
 from pipeline.spec.upgrader import as_person
+from pipeline.store.nicknames import icon_of
 from pipeline.store.model import Resource, Version
 
 MiB = 1024 * 1024
@@ -69,7 +70,7 @@ def published_rdf(data: dict[str, Any], resource: Resource, version: Version,
         "resource_id": resource.id,
         "version_id": version.version_id,
         "nickname": resource.nickname,
-        "nickname_icon": resource.nickname_icon,
+        "nickname_icon": resource.nickname_icon or icon_of(resource.nickname),
         "concept_doi": resource.doi,
         "owners": list(resource.owners) or None,
         "doi": version.doi,

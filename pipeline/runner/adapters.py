@@ -63,13 +63,16 @@ def _torch_runner(module: Any) -> Predict:
 
 
 def _torchscript(entry: dict, source: Path, files: dict, input_ids: list, output_ids: list) -> Predict:
+    return _torch_runner(_torchscript_module(source))
+
+
+def _torchscript_module(source: Path) -> Any:
     import torch
 
     try:
-        module = torch.jit.load(str(source), map_location="cpu").eval()
+        return torch.jit.load(str(source), map_location="cpu").eval()
     except Exception as e:  # torch raises many types for corrupt archives
         raise WeightsError(f"weights.torchscript: cannot load {source.name}: {e}") from None
-    return _torch_runner(module)
 
 
 def import_architecture(arch: dict[str, Any], files: dict[str, Path]) -> Callable:
@@ -96,6 +99,22 @@ def import_architecture(arch: dict[str, Any], files: dict[str, Path]) -> Callabl
 
 
 def _state_dict(entry: dict, source: Path, files: dict, input_ids: list, output_ids: list) -> Predict:
+    return _torch_runner(_state_dict_module(entry, source, files))
+
+
+def torch_module(fmt: str, entry: dict[str, Any], files: dict[str, Path]) -> Any:
+    """The eval-mode torch module of a torchscript or pytorch_state_dict entry (for ONNX export)."""
+    source = files.get(entry.get("source", ""))
+    if source is None:
+        raise WeightsError(f"weights.{fmt}.source: file {entry.get('source')!r} is not available")
+    if fmt == "torchscript":
+        return _torchscript_module(source)
+    if fmt == "pytorch_state_dict":
+        return _state_dict_module(entry, source, files)
+    raise NotRunnable(f"{fmt} weights are not torch weights")
+
+
+def _state_dict_module(entry: dict, source: Path, files: dict) -> Any:
     import torch
 
     build = import_architecture(entry.get("architecture") or {}, files)
@@ -109,7 +128,7 @@ def _state_dict(entry: dict, source: Path, files: dict, input_ids: list, output_
         net.load_state_dict(state, strict=bool(entry.get("strict", True)))
     except Exception as e:
         raise WeightsError(f"weights.pytorch_state_dict: state dict does not fit the architecture: {e}") from None
-    return _torch_runner(net.eval())
+    return net.eval()
 
 
 def _unpickling_reason(error: Exception) -> str:

@@ -155,6 +155,18 @@ def run_predict(job: dict[str, Any]) -> dict[str, Any]:
     return {"tests": [guarded("predict", predict).to_json()], "env": _env(job)}
 
 
+def run_bundle_job(job: dict[str, Any]) -> dict[str, Any]:
+    """A browser-bundle job (pipeline/runner/bundle_jobs.py): export weights, or check a bundle."""
+    from pipeline.runner.bundle_jobs import run_check, run_export
+
+    check = run_export(job) if job["kind"] == "export_onnx" else run_check(job)
+    report_stage(job, f"{check.name}: {check.status} ({check.seconds:.1f} s)")
+    return {"tests": [check.to_json()], "env": _env(job)}
+
+
+RUNS = {"predict": run_predict, "export_onnx": run_bundle_job, "check_bundle": run_bundle_job}
+
+
 def report_stage(job: dict[str, Any], line: str) -> None:
     """One progress line for the parent, which tails this file while it waits (best effort)."""
     path = job.get("progress")
@@ -192,7 +204,7 @@ def main(argv: list[str]) -> int:
     report = Path(job["report"])
     block_network()
     fence_model_code(job)
-    result = run_predict(job) if job.get("kind") == "predict" else run_job(job)
+    result = RUNS.get(job.get("kind"), run_job)(job)
     tmp = report.with_suffix(".part")
     tmp.write_text(json.dumps(result), encoding="utf-8")
     os.replace(tmp, report)

@@ -24,8 +24,8 @@ from pipeline.contracts.collection import CollectionDocument, CollectionEntry
 from pipeline.contracts.results import UNKNOWN
 from pipeline.contracts.stage import Problem
 from pipeline.errors import BadInput, describe
-from pipeline.site import search, shared_pages
-from pipeline.site.pages import page_context, read_summary
+from pipeline.site import search, shared_pages, vendor
+from pipeline.site.pages import notebook_preview, page_context, read_rdf, read_summary
 from pipeline.site.render import Renderer
 from pipeline.site.urls import href, resource_page, root_of, version_page
 from pipeline.site.facets import SearchEntry
@@ -119,7 +119,7 @@ def _resource_key(site: Path, entry: CollectionEntry, related: list[str], finger
     for vid in _versions(entry):
         folder = site / joined("rdfs", entry.id, vid)
         parts.append([vid, _stat(folder / "rdf.yaml"), _stat(folder / "test_summary.json"),
-                      _stat(folder / "previews"), _stat(folder / "package.zip")])
+                      _stat(folder / "previews"), _stat(folder / "package.zip"), _stat(folder / "bundle" / "bundle.json")])
     return json_digest(parts)
 
 
@@ -136,8 +136,12 @@ def _render_resource(r: Renderer, site: Path, entry: CollectionEntry, created: d
     vids = _versions(entry)
     states = []
     for vid in vids:
-        summary = read_summary(site / joined("rdfs", rid, vid) / "test_summary.json")
-        states.append({"id": vid, "created": created.get((rid, vid), ""),
+        folder = site / joined("rdfs", rid, vid)
+        summary = read_summary(folder / "test_summary.json")
+        rdf = read_rdf(folder / "rdf.yaml")
+        zoo = rdf.get("config", {}).get("bioimageio", {}) if isinstance(rdf.get("config"), dict) else {}
+        states.append({"id": vid, "name": text(rdf.get("version"), 64) or vid, "created": created.get((rid, vid), ""),
+                       "doi": text(zoo.get("doi"), 200) if isinstance(zoo, dict) else "",
                        "status": summary.status.overall if summary else UNKNOWN,
                        "page": version_page(rid, vid)})
     pages = []
@@ -149,9 +153,14 @@ def _render_resource(r: Renderer, site: Path, entry: CollectionEntry, created: d
         root = root_of(page)
         versions = [dict(s, url=href(root, s["page"])) for s in states]
         context = page_context(site, entry, vid, page=page, root=root, by_id=by_id,
-                               partners=r.partners, version_states=versions)
+                               partners=r.partners, version_states=versions, base_url=r.options.base_url)
         r.write_page(page, "resource.html", context, page_kind=kind)
         pages.append(page)
+    for vid in vids:
+        preview = notebook_preview(site, entry, vid)
+        if preview:
+            r.write_page(preview[0], "notebook.html", preview[1])
+            pages.append(preview[0])
     return pages
 
 
@@ -178,8 +187,9 @@ def _run(config: SiteConfig) -> SiteSummary:
     old = manifest.get("resources", {}) if manifest.get("version") == __version__ else {}
     created = shared_pages.version_dates(site)
     new: dict[str, Any] = {}
-    # partner names show on every badge and in the "runs in" facet
-    fingerprint = json_digest([renderer.fingerprint, renderer.partners])
+    # partner names show on every badge and in the "runs in" facet, their usage on model pages
+    # pages name the base URL, and offer "Try it" only when the site serves its runtime
+    fingerprint = json_digest([renderer.fingerprint, renderer.partners, config.base_url, vendor.sources() is not None])
     for entry in entries:
         key = _resource_key(site, entry, _related_names(entry, by_id), fingerprint)
         previous = old.get(entry.id)
