@@ -148,7 +148,8 @@ def notebook_links(rdf: dict[str, Any], site: Path, folder: str, root: str) -> d
 
 def notebook_preview(site: Path, entry: CollectionEntry, version_id: str) -> tuple[str, dict[str, Any]] | None:
     """(site path, template context) of a version's notebook preview page, when it has one."""
-    folder = joined("rdfs", text(entry.id, 512), version_id)
+    rid = text(entry.id, 512)
+    folder = joined("rdfs", rid, version_id)
     rdf = read_rdf(site / folder / "rdf.yaml")
     source = rdf.get("source")
     path = local_file(site, folder, source) if rdf.get("type") == "notebook" else None
