@@ -6,6 +6,8 @@ all_versions.json, per-version rdf.yaml, test_summary.json, a cover), then measu
 - bytes the browser transfers for the home page, and for the first search on it;
 - time from typing a query to its results being on screen, in headless Debian Chromium
   (first search, which loads the index, and warm searches; target < 100 ms).
+Each resource has a README of 150-350 words (indexed with its page since the search reads whole
+pages), tensor descriptions and a citation.
 """
 
 from __future__ import annotations
@@ -40,8 +42,19 @@ ANIMALS = "otter gopher falcon lynx badger heron koala lemur marten newt ocelot 
 TOOLS = ("macro-kit", "pixel-lab", "ilastik", "deepimagej")
 # specific queries, and broad one-word ones that match 15-30% of the collection
 QUERIES = ("nuclei", "zebrafish denoising", "brave-otter-17", "membrane 3d", "organoid", "cellpose",
-           "segmentation", "cell")
+           "segmentation", "cell", "hoechst")  # hoechst: a word only documentation has
 TYPED = ("nuclei", "membrane 3d")  # typed a key at a time, 120 ms apart
+# documentation: 150-350 words a resource, as READMEs are: common words, the resource's own
+# topics (its tags) and now and then another topic, the field's vocabulary, and a long tail of
+# rare terms (Zipf-distributed); `--dense-docs` makes every README use every topic (a stress
+# case: each query then matches 70% of the collection)
+DOC_COMMON = ("the of and to in a is for with on this model image images we by are from as be can an it that "
+              "at or trained data input output network training using used each pixel channel per values "
+              "results test example see below above run prediction predicted version weights").split()
+DOC_FIELD = ("hoechst dapi gfp mcherry phalloidin actin tubulin nucleus cytoplasm stack tile halo normalised "
+             "percentile threshold watershed instance semantic probability boundary mask annotation ground truth "
+             "microscope objective resolution").split()
+RARE_TERMS = 5000
 
 
 def _cover() -> bytes:
@@ -50,7 +63,22 @@ def _cover() -> bytes:
     return out.getvalue()
 
 
-def generate(site: Path, n: int, seed: int = 0) -> None:
+def _documentation(rng: random.Random, name: str, desc: str, tags: list[str], dense: bool) -> str:
+    words = []
+    for _ in range(rng.randint(150, 350)):
+        pick = rng.random()
+        if pick < 0.6:
+            words.append(rng.choice(DOC_COMMON))
+        elif pick < 0.75:
+            words.append(rng.choice(WORDS) if dense or rng.random() < 0.02 else rng.choice(tags))
+        elif pick < 0.85:
+            words.append(rng.choice(DOC_FIELD))
+        else:
+            words.append(f"term{min(int(rng.paretovariate(1.1)), RARE_TERMS)}")
+    return f"# {name}\n\n{desc}\n\n## Usage\n\n" + " ".join(words) + ".\n"
+
+
+def generate(site: Path, n: int, seed: int = 0, dense_docs: bool = False) -> None:
     """Write a site folder with `n` resources (one or two versions each)."""
     rng = random.Random(seed)
     cover = _cover()
@@ -84,8 +112,16 @@ def generate(site: Path, n: int, seed: int = 0) -> None:
             (vdir / "covers").mkdir(parents=True)
             (vdir / "covers" / "0-cover.png").write_bytes(cover)
             rdf = {"type": rtype, "name": name, "description": desc, "tags": tags, "license": "CC-BY-4.0",
-                   "authors": [{"name": f"Author {i % 500}"}], "format_version": "0.5.4",
+                   "authors": [{"name": f"Author {i % 500}", "affiliation": f"Institute {i % 97}"}],
+                   "format_version": "0.5.4", "documentation": "files/README.md",
+                   "cite": [{"text": f"Author {i % 500} et al. {tags[0].title()} {tags[1]} ({2020 + i % 6})",
+                             "doi": f"10.1000/paper.{i}"}],
                    "weights": {w: {"source": f"files/{w}.bin"} for w in weights}}
+            if rtype == "model":
+                rdf["inputs"] = [{"id": "raw", "description": f"{tags[2]} {tags[3]} image, any intensity range"}]
+                rdf["outputs"] = [{"id": "prediction", "description": f"{tags[0]} probabilities"}]
+            (vdir / "files").mkdir()
+            (vdir / "files" / "README.md").write_text(_documentation(rng, name, desc, tags, dense_docs))
             (vdir / "rdf.yaml").write_text(yamlio.dumps(rdf, sort_keys=True))
             tests = {tool: [{"name": "run", "status": state if state != "unknown" else "skipped",
                              "tool_version": "1.0", "error": None, "warnings": []}] for tool, state in compat.items()}
@@ -211,15 +247,16 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, default=None, help="build here and keep it (default: a temp dir)")
     parser.add_argument("--browser-only", action="store_true", help="measure the site already built in --keep")
+    parser.add_argument("--dense-docs", action="store_true", help="every README uses every topic (a stress case)")
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="zoo-site-bench-"))
     site = base / "site"
-    figures: dict = {"resources": args.n}
+    figures: dict = {"resources": args.n, "dense_docs": args.dense_docs}
     if not (args.browser_only and args.keep):
         shutil.rmtree(site, ignore_errors=True)
         site.mkdir(parents=True)
         t0 = time.perf_counter()
-        generate(site, args.n)
+        generate(site, args.n, dense_docs=args.dense_docs)
         figures["generate_s"] = round(time.perf_counter() - t0, 2)
         figures.update(timed_builds(site))
         print(json.dumps(figures), flush=True)

@@ -13,6 +13,17 @@ def format_loc(loc: Sequence[str | int]) -> str:
     return text
 
 
+MAX_DESCRIBED = 500
+
+
+def describe(error: BaseException) -> str:
+    """An exception as one bounded line for a report: our own errors as they are, any other with
+    its type (it is a bug or a hostile input no check anticipated; the item fails, the stage goes on)."""
+    text = str(error) if isinstance(error, ZooError) else f"{type(error).__name__}: {error}"
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_DESCRIBED else text[:MAX_DESCRIBED] + "..."
+
+
 class ZooError(Exception):
     """Base of every error the pipeline raises on purpose."""
 

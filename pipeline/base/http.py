@@ -29,6 +29,7 @@ from typing import Any, BinaryIO
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -38,6 +39,8 @@ from pipeline.errors import BadInput
 MiB = 1024 * 1024
 USER_AGENT = f"bioimage-zoo-pipeline/{__version__}"
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+BODY_TIMEOUT_FACTOR = 4  # a whole response (all redirects, headers, body) gets 4 read timeouts of wall time
+CHUNK_BYTES = 64 * 1024
 BODY_ERRORS = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ConnectionError,
@@ -152,6 +155,49 @@ class _ClampedRetry(Retry):
 
 
 _sessions = threading.local()
+_deadlines = threading.local()  # the wall-clock end of the request this thread is making, if any
+
+
+def _expire(connection: Any) -> None:
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked read: the server had its time
+        except OSError:
+            pass
+
+
+class _DeadlineMixin:
+    """A connection whose response headers must arrive before the request's deadline: a server
+    trickling its status line and headers a byte at a time never trips the per-read timeout."""
+
+    def getresponse(self) -> Any:
+        end = getattr(_deadlines, "end", None)
+        timer = threading.Timer(max(0.0, end - time.monotonic()), _expire, (self,)) if end else None
+        if timer:
+            timer.daemon = True
+            timer.start()
+        try:
+            return super().getresponse()  # type: ignore[misc]
+        finally:
+            if timer:
+                timer.cancel()
+
+
+class _DeadlineHTTPConnection(_DeadlineMixin, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _DeadlineHTTPSConnection(_DeadlineMixin, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _DeadlineHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _DeadlineHTTPConnection
+
+
+class _DeadlineHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
 
 
 def _session(policy: HttpPolicy) -> requests.Session:
@@ -179,6 +225,7 @@ def _session(policy: HttpPolicy) -> requests.Session:
         session = requests.Session()
         session.headers["User-Agent"] = USER_AGENT
         adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
+        adapter.poolmanager.pool_classes_by_scheme = {"http": _DeadlineHTTPPool, "https": _DeadlineHTTPSPool}
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         cache[key] = session
@@ -260,6 +307,19 @@ def fetch_json(url: str, *, policy: HttpPolicy | None = None, max_bytes: int | N
 
 
 def _fetch_once(url: str, policy: HttpPolicy, limit: int, out: BinaryIO | None = None) -> bytes:
+    seconds = policy.read_timeout * BODY_TIMEOUT_FACTOR
+    _deadlines.end = time.monotonic() + seconds
+    try:
+        return _follow(url, policy, limit, out)
+    except BODY_ERRORS:
+        if time.monotonic() >= _deadlines.end:  # cut off by the deadline: not retried
+            raise HttpError(f"response not received within {seconds:.0f} s", source=url) from None
+        raise
+    finally:
+        _deadlines.end = None
+
+
+def _follow(url: str, policy: HttpPolicy, limit: int, out: BinaryIO | None) -> bytes:
     session = _session(policy)
     current = url
     for _ in range(policy.max_redirects + 1):
@@ -289,21 +349,38 @@ def _fetch_once(url: str, policy: HttpPolicy, limit: int, out: BinaryIO | None =
 
 def _read_bounded(response: requests.Response, limit: int, url: str, policy: HttpPolicy,
                   out: BinaryIO | None = None) -> bytes:
-    deadline = time.monotonic() + policy.read_timeout * 4
+    """The body, at most `limit` bytes, within one wall-clock deadline for all of it.
+
+    Reads return as soon as any bytes arrive (`read1`) and the socket's timeout is the time left,
+    so a server trickling a byte at a time is cut off at the deadline, not after a whole chunk."""
+    seconds = policy.read_timeout * BODY_TIMEOUT_FACTOR
+    deadline = getattr(_deadlines, "end", None) or time.monotonic() + seconds
+    raw = response.raw
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_content(chunk_size=64 * 1024):
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise HttpError(f"body not received within {seconds:.0f} s", source=url)
+        if sock is not None:
+            sock.settimeout(min(policy.read_timeout, left))
+        try:
+            chunk = raw.read1(CHUNK_BYTES, decode_content=True)
+        except (urllib3.exceptions.HTTPError, OSError) as e:
+            if time.monotonic() >= deadline:
+                raise HttpError(f"body not received within {seconds:.0f} s", source=url) from None
+            timeout = isinstance(e, (urllib3.exceptions.TimeoutError, TimeoutError))
+            raise (requests.exceptions.Timeout if timeout else requests.exceptions.ConnectionError)(str(e)) from None
+        if not chunk:
+            return b"".join(chunks)
         size += len(chunk)
         if size > limit:
             raise HttpError(f"response exceeds the limit of {limit} bytes", source=url)
-        if time.monotonic() > deadline:
-            # A server trickling bytes would otherwise never hit the per-read timeout.
-            raise requests.exceptions.Timeout(f"body not received within {policy.read_timeout * 4:.0f} s")
         if out is None:
             chunks.append(chunk)
         else:
             out.write(chunk)
-    return b"".join(chunks)
 
 
 def _describe(error: Exception) -> str:

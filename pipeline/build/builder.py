@@ -22,10 +22,11 @@ from typing import Any, Mapping
 
 from pipeline import __version__, defaults
 from pipeline.base.http import HttpPolicy
-from pipeline.build import model_tests
+from pipeline.base.paths import UnsafePath, joined
+from pipeline.build import bundles, model_tests
 from pipeline.build.cache import JsonCache, content_key
 from pipeline.build.collection import BuiltVersion, link_resources, resource_summary, summary_fields, tool_links
-from pipeline.build.files import json_bytes, read_json, write_if_changed
+from pipeline.build.files import json_bytes, read_json, site_lock, write_if_changed
 from pipeline.build.model_tests import PendingTest
 from pipeline.build.partner_sources import load_partner_results
 from pipeline.build.partner_summaries import PartnerResults
@@ -36,7 +37,7 @@ from pipeline.contracts.partners import Partner
 from pipeline.contracts.plan import TestPlan, read_plan
 from pipeline.contracts.results import FAILED, TestEntry, TestSummary
 from pipeline.contracts.stage import Problem
-from pipeline.errors import BadInput
+from pipeline.errors import BadInput, describe
 from pipeline.runner.testing import TestResult
 from pipeline.spec import validate
 from pipeline.store import Resource, Store, Version
@@ -65,6 +66,7 @@ class BuildConfig:
     environments_only: bool = False  # build the shard's test environments, run no model code
     jobs: int = defaults.JOBS
     packages: bool = True
+    bundles: bool = True  # browser bundles of models whose test passed (build/bundles.py)
     policy: HttpPolicy | None = None
     pr: PrScope | None = None  # a PR's build: only what the PR adds or changes can fail it
 
@@ -202,24 +204,34 @@ class _Inputs:
 
 
 def run(config: BuildConfig) -> BuildSummary:
-    """Build `config.site` from the store, partners and caches; never raises for bad input."""
+    """Build `config.site` from the store, partners and caches; never raises for bad input. One
+    writer per site folder at a time (site_lock: a concurrent `zoo site` waits)."""
     if config.shard is not None:  # a shard only fills the test cache; the full build publishes
         return _run_shard(config)
+    with site_lock(Path(config.site)):
+        return _run(config)
+
+
+def _run(config: BuildConfig) -> BuildSummary:
     cache = JsonCache(config.cache / "tests")
     inputs = _plan_versions(config, cache)
     checked = [check(plan, config) for plan in inputs.plans if plan.reuse is None]
     tests_run = _test(checked, config, cache) if config.run_tests else 0
     previous = _read_manifest(config.cache)
-    published = {c.plan.name: _last_good(c, previous, config) or _publish_safely(c, config, cache) for c in checked}
-    built = {p.name: published[p.name] if p.reuse is None else Built(p.reuse.built, p.reuse) for p in inputs.plans}
+    unpublished: list[Problem] = []
+    published = {c.plan.name: _last_good(c, previous, config) or _publish_safely(c, config, cache, unpublished)
+                 for c in checked}
+    built = {p.name: Built(p.reuse.built, p.reuse) if p.reuse is not None else published[p.name]
+             for p in inputs.plans if p.reuse is not None or published.get(p.name) is not None}
     counts = Store(config.store).download_counts()
-    _write_collection(config.site, inputs.resources, inputs.plans, built, inputs.partners, counts)
+    _write_collection(config.site, inputs.resources, [p for p in inputs.plans if p.name in built], built,
+                      inputs.partners, counts)
     manifest = {name: b.manifest for name, b in built.items()}
     removed = _remove_stale(config.site, previous, manifest)
     write_if_changed(config.cache / "build-manifest.json", json_bytes(
         {"version": MANIFEST_VERSION, "versions": {n: e.to_json() for n, e in manifest.items()}}, compact=True))
     failed = [n for n, b in built.items() if b.version.status.get("overall") == FAILED]
-    problems = inputs.problems + [p for name in published for p in published[name].problems]
+    problems = inputs.problems + unpublished + [p for b in published.values() if b for p in b.problems]
     pr = config.pr
     return BuildSummary(
         versions=len(inputs.plans), rebuilt=len(checked), unchanged=len(inputs.plans) - len(checked),
@@ -311,12 +323,17 @@ def _plan_versions(config: BuildConfig, cache: JsonCache) -> _Inputs:
     manifest = _read_manifest(config.cache)
     everything = config.retest or config.recheck
     plans = []
+    taken = _resource_folders(resources)
     for resource in resources:
         if resource.status != ACCEPTED:
             continue
         versions = resource.accepted_versions()
         accepted_ids = tuple(v.version_id for v in versions)
         for version in versions:
+            clash = _folder_clash(resource.id, version.version_id, taken)
+            if clash:
+                problems.append(Problem(f"{resource.id}/{version.version_id}", clash, ("version_id",)))
+                continue
             pair = (resource.id, version.version_id)
             partner_tests = {tool: results.tests[pair] for tool, results in partner_results.items()
                              if pair in results.tests}
@@ -330,6 +347,30 @@ def _plan_versions(config: BuildConfig, cache: JsonCache) -> _Inputs:
     return _Inputs(resources, partners, plans, problems)
 
 
+def _resource_folders(resources: list[Resource]) -> dict[str, str]:
+    """Site folder -> resource id of every resource whose id can be a path."""
+    folders = {}
+    for resource in resources:
+        try:
+            folders[joined("rdfs", resource.id)] = resource.id
+        except UnsafePath:
+            continue  # reported where its versions are planned
+    return folders
+
+
+def _folder_clash(resource_id: str, version_id: str, resource_folders: dict[str, str]) -> str | None:
+    """Why a version cannot be published in its folder: an unsafe id, or a folder that is (or holds)
+    another resource's (`tool` version `1` against resource `tool/1`); None when it can."""
+    try:
+        folder = version_dir(resource_id, version_id)
+    except UnsafePath as e:
+        return f"not published: {e}"
+    for other, other_id in resource_folders.items():
+        if other == folder or other.startswith(folder + "/"):
+            return f"not published: its folder {folder} is that of resource {other_id!r}"
+    return None
+
+
 def _read_store(root: Path) -> tuple[list[Resource], list[Problem]]:
     """Every readable resource, and one problem line per damaged file or shared nickname."""
     store = Store(root)
@@ -339,6 +380,9 @@ def _read_store(root: Path) -> tuple[list[Resource], list[Problem]]:
             resource = store.get(rid)
         except BadInput as e:
             problems.append(Problem.of(e))
+            continue
+        except Exception as e:  # an unreadable entry of the store skips that resource only
+            problems.append(Problem(f"store {rid}", describe(e)))
             continue
         if resource is not None:
             records.append(resource)
@@ -377,7 +421,7 @@ def check(plan: VersionPlan, config: BuildConfig) -> Checked:
     try:
         return _check(plan, config)
     except Exception as e:  # one hostile description must not stop the build
-        return _unloadable(plan, f"internal error while loading: {type(e).__name__}: {e}")
+        return _unloadable(plan, f"internal error while loading: {describe(e)}")
 
 
 def _check(plan: VersionPlan, config: BuildConfig) -> Checked:
@@ -441,13 +485,18 @@ def _last_good(checked: Checked, previous: dict[str, Any], config: BuildConfig) 
                                                                 "stays published"),))
 
 
-def _publish_safely(checked: Checked, config: BuildConfig, cache: JsonCache) -> Built:
+def _publish_safely(checked: Checked, config: BuildConfig, cache: JsonCache,
+                    problems: list[Problem]) -> Built | None:
     """Publish one version; an unexpected failure publishes it as failed instead of stopping."""
     try:
         return publish(checked, config, cache)
     except Exception as e:
-        return publish(_unloadable(checked.plan, f"internal error while publishing: {type(e).__name__}: {e}"),
-                       config, cache)
+        reason = f"internal error while publishing: {describe(e)}"
+    try:
+        return publish(_unloadable(checked.plan, reason), config, cache)
+    except Exception as e:  # not even a failed entry can be written (its folder cannot exist): left out
+        problems.append(Problem(checked.plan.name, f"{reason}; could not be published at all: {describe(e)}"))
+        return None
 
 
 def publish(checked: Checked, config: BuildConfig, cache: JsonCache) -> Built:
@@ -464,10 +513,16 @@ def publish(checked: Checked, config: BuildConfig, cache: JsonCache) -> Built:
     else:
         problems.append(Problem(plan.name, checked.load_error or "not loaded"))
     test_key = checked.test.test_key if checked.test else None
+    our_tests = _model_results(cache, test_key)
+    bundle_files: list[str] = []
+    if config.bundles and checked.rdf is not None and test_key and our_tests:
+        bundle = bundles.cached_or_made(checked.rdf.loaded, our_tests, test_key, config.cache)
+        our_tests.append(bundle.entry)
+        bundle_files = bundles.publish_bundle(bundle, config.site, folder)
     summary = TestSummary.compose(
         resource_id=resource.id, version_id=version.version_id,
         rdf_sha256=checked.rdf.loaded.sha256 if checked.rdf else version.rdf_sha256,
-        our_tests=[checked.format, *_model_results(cache, test_key)], partner_tests=plan.partner_tests,
+        our_tests=[checked.format, *our_tests], partner_tests=plan.partner_tests,
         is_model=checked.rdf is not None and checked.rdf.loaded.data.get("type") == "model")
     write_if_changed(config.site / folder / "test_summary.json", json_bytes(summary.to_json()))
     weights = rdf.get("weights") if isinstance(rdf.get("weights"), dict) else {}
@@ -480,7 +535,7 @@ def publish(checked: Checked, config: BuildConfig, cache: JsonCache) -> Built:
         covers=published.covers, package_path=published.package, weights_formats=sorted(weights),
         loaded=checked.rdf is not None, tool_links=tool_links(plan.partner_tests),
     )
-    outputs = [f"{folder}/test_summary.json", *published.covers, *published.previews, *published.files]
+    outputs = [f"{folder}/test_summary.json", *published.covers, *published.previews, *published.files, *bundle_files]
     if checked.rdf is not None:
         outputs.append(f"{folder}/rdf.yaml")
     if published.package:
@@ -528,10 +583,18 @@ def _remove_stale(site: Path, old: dict[str, Any], new: dict[str, ManifestEntry]
             continue
         outputs = entry.get("outputs", []) if isinstance(entry, dict) else []
         for path in outputs if isinstance(outputs, list) else []:
-            if isinstance(path, str) and path not in keep:
+            # the manifest is a cache file: an entry naming a path out of the site is ignored
+            if isinstance(path, str) and path not in keep and _inside(site, site / path):
                 (site / path).unlink(missing_ok=True)
-        folder = site / version_dir(*name.rsplit("/", 1))
-        if folder.is_dir() and folder.resolve().is_relative_to(site.resolve()):
+        try:
+            folder = site / version_dir(*name.rsplit("/", 1))
+        except (UnsafePath, TypeError):
+            continue
+        if folder.is_dir() and _inside(site, folder):
             shutil.rmtree(folder, ignore_errors=True)
         removed += 1
     return removed
+
+
+def _inside(site: Path, path: Path) -> bool:
+    return path.resolve().is_relative_to(site.resolve()) and path.resolve() != site.resolve()

@@ -9,6 +9,7 @@ from typing import Any, Mapping, Sequence
 from pipeline.build.edam import edam_term, normalize_tag
 from pipeline.contracts.collection import RDF_SUMMARY_FIELDS, CollectionEntry, EdamTerm, VersionRow
 from pipeline.contracts.results import PASSED, OverallStatus, TestEntry, tool_state
+from pipeline.store.nicknames import icon_of
 from pipeline.store.model import Resource
 
 
@@ -37,11 +38,33 @@ class BuiltVersion:
 
 # A resource without download statistics counts 1, as the legacy collection wrote it.
 UNKNOWN_DOWNLOADS = 1
+# Caps on what collection.json repeats of a stranger's RDF (the RDF itself is published whole,
+# beside it): the format's own limits where it has them, generous ones elsewhere.
+TEXT_LIMITS = {"description": 1024, "name": 128}
+MAX_TEXT = 1024
+MAX_ITEMS = 100  # authors, tags, links, badges...
+MAX_KEYS = 50
+MAX_DEPTH = 4
 
 
 def summary_fields(rdf: dict[str, Any]) -> dict[str, Any]:
-    """What a built version keeps of its published RDF for the collection entry."""
-    return {k: rdf[k] for k in (*RDF_SUMMARY_FIELDS, "type", "download_url") if k in rdf}
+    """What a built version keeps of its published RDF for the collection entry, bounded."""
+    return {k: bounded(rdf[k], TEXT_LIMITS.get(k, MAX_TEXT))
+            for k in (*RDF_SUMMARY_FIELDS, "type", "download_url") if k in rdf}
+
+
+def bounded(value: Any, text: int = MAX_TEXT, depth: int = 0) -> Any:
+    """`value` with strings cut at `text` characters (ending in "..."), lists at MAX_ITEMS items,
+    mappings at MAX_KEYS keys, and nothing nested deeper than MAX_DEPTH."""
+    if isinstance(value, str):
+        return value if len(value) <= text else value[:text - 3] + "..."
+    if depth >= MAX_DEPTH and isinstance(value, (list, dict)):
+        return None
+    if isinstance(value, list):
+        return [bounded(v, MAX_TEXT, depth + 1) for v in value[:MAX_ITEMS]]
+    if isinstance(value, dict):
+        return {str(k)[:MAX_TEXT]: bounded(v, MAX_TEXT, depth + 1) for k, v in list(value.items())[:MAX_KEYS]}
+    return value
 
 
 def tool_links(partner_tests: Mapping[str, Sequence[TestEntry]]) -> list[str]:
@@ -70,7 +93,7 @@ def resource_summary(resource: Resource, versions: list[BuiltVersion], *, downlo
         type=latest.rdf.get("type", resource.type),
         rdf=rdf,
         nickname=resource.nickname,
-        nickname_icon=resource.nickname_icon,
+        nickname_icon=resource.nickname_icon or icon_of(resource.nickname),
         owners=tuple(resource.owners),
         concept_doi=resource.doi,
         doi=latest.doi,

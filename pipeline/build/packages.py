@@ -1,4 +1,4 @@
-"""Self-contained, hash-checked zip packages: the RDF plus every file it references.
+"""Self-contained, hash-checked zip packages: the RDF plus every file it references, streamed.
 
 Remote files are downloaded into the package and their references rewritten to the local name,
 so a package works offline. Zips are written deterministically (sorted members, fixed times),
@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import io
+import os
 import posixpath
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from pipeline.build.files import write_if_changed
+from pipeline.base.atomic import FILE_MODE
 from pipeline.errors import BadInput
 from pipeline.spec import LoadedRdf, yamlio
 from pipeline.spec.files import replace_reference
@@ -37,41 +38,72 @@ class PackageInfo:
     written: bool
 
 
-def package_bytes(loaded: LoadedRdf, *, max_bytes: int = MAX_PACKAGE_BYTES) -> tuple[bytes, list[str]]:
-    """The zip package of `loaded` as bytes, and its member names."""
+def write_package(loaded: LoadedRdf, target: Path, *, max_bytes: int = MAX_PACKAGE_BYTES) -> PackageInfo:
+    """Write the package of `loaded` to `target`, streamed: every member is read, hashed and
+    compressed piece by piece into a temporary file beside `target`, so memory stays at a few MiB
+    whatever the package's size. An unchanged package leaves `target` untouched (written False)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    tmp = Path(name)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "wb") as out:
+            members = _write_zip(loaded, out, max_bytes)
+        digest = _file_sha256(tmp)
+        if target.is_file() and target.stat().st_size == tmp.stat().st_size and _file_sha256(target) == digest:
+            tmp.unlink()
+            return PackageInfo(target, tuple(members), digest, False)
+        os.replace(tmp, target)
+        return PackageInfo(target, tuple(members), digest, True)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _write_zip(loaded: LoadedRdf, out: BinaryIO, max_bytes: int) -> list[str]:
+    """The zip into `out`: the rewritten RDF plus each bundled file; returns the member names."""
     from pipeline.spec import referenced_files
 
     rdf = copy.deepcopy(loaded.data)
-    members: dict[str, bytes] = {}
-    total = 0
+    sources: dict[str, Any] = {}  # member name -> the first reference naming it
+    checks: list[tuple[str, Any]] = []
     for ref in referenced_files(loaded.data):
         if not _bundled(ref, loaded.data):
             continue
-        name = _member_name(ref.source, members)
-        data = loaded.root.read_bytes(ref.source, max_bytes=max_bytes - total)
-        if ref.sha256 and hashlib.sha256(data).hexdigest() != ref.sha256.lower():
-            raise BadInput(f"sha256 mismatch for {ref.source!r}", source=loaded.source, loc=ref.loc)
-        total += len(data)
-        if name not in members:
-            members[name] = data
+        name = _member_name(ref.source, sources)
+        sources.setdefault(name, ref)
+        checks.append((name, ref))
         if name != ref.source:
             replace_reference(rdf, ref.loc, ref.source, name)
-    members["rdf.yaml"] = yamlio.dumps(rdf, fast=True).encode()
-    out = io.BytesIO()
+    digests: dict[str, str] = {}
+    total = 0
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name in sorted(members):
+        for name in sorted([*sources, "rdf.yaml"]):
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            archive.writestr(info, members[name])
-    return out.getvalue(), sorted(members)
+            if name == "rdf.yaml":
+                archive.writestr(info, yamlio.dumps(rdf, fast=True).encode())
+                continue
+            digest = hashlib.sha256()
+            with archive.open(info, "w", force_zip64=True) as member:
+                for chunk in loaded.root.chunks(sources[name].source, max_bytes=max_bytes - total):
+                    digest.update(chunk)
+                    member.write(chunk)
+                    total += len(chunk)
+            digests[name] = digest.hexdigest()
+    for name, ref in checks:
+        if ref.sha256 and digests[name] != ref.sha256.lower():
+            raise BadInput(f"sha256 mismatch for {ref.source!r}", source=loaded.source, loc=ref.loc)
+    return sorted([*sources, "rdf.yaml"])
 
 
-def write_package(loaded: LoadedRdf, target: Path) -> PackageInfo:
-    """Write the package of `loaded` to `target` (only if its bytes changed)."""
-    data, members = package_bytes(loaded)
-    written = write_if_changed(target, data)
-    return PackageInfo(target, tuple(members), hashlib.sha256(data).hexdigest(), written)
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _bundled(ref: Any, data: dict[str, Any]) -> bool:
@@ -82,7 +114,7 @@ def _bundled(ref: Any, data: dict[str, Any]) -> bool:
     return not (ref.role == "source" and data.get("type") != "notebook")
 
 
-def _member_name(source: str, taken: dict[str, bytes]) -> str:
+def _member_name(source: str, taken: dict[str, Any]) -> str:
     """Local files keep their relative path; URLs become their last path segment."""
     if not is_url(source):
         return posixpath.normpath(source)

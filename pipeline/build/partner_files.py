@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 
 from pipeline.base.http import HttpPolicy, fetch_bytes
+from pipeline.base.paths import UnsafePath, joined
 from pipeline.build import partner_reports, partner_summaries
 from pipeline.contracts.collection import CollectionDocument
 from pipeline.contracts.partners import MAX_REGISTRATION_BYTES, Partner, is_partner_list, listed_partners
@@ -96,7 +97,10 @@ class Published:
             site = Path(location).parent
             for rid, vids in versions.items():
                 for vid in vids[:50]:
-                    label = _label(site / "rdfs" / rid / vid / "rdf.yaml")
+                    try:
+                        label = _label(site / joined("rdfs", rid, vid) / "rdf.yaml")
+                    except UnsafePath:  # an id no build would have published a folder for
+                        continue
                     if label:
                         labels[(rid, vid)] = label
         return cls(versions, labels)

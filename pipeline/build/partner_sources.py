@@ -10,7 +10,7 @@ from pipeline.build import partner_reports, partner_summaries
 from pipeline.build.partner_summaries import PartnerResults
 from pipeline.contracts.partners import Partner, ReportFolder, read_partners
 from pipeline.contracts.stage import Problem
-from pipeline.errors import BadInput
+from pipeline.errors import BadInput, describe
 from pipeline.sources.partners import clone
 
 
@@ -28,8 +28,8 @@ def load_partner_results(folder: Path | None, policy: HttpPolicy | None
             # one line per report file that could not be read, each already naming the partner
             problems += [Problem(f"partner {partner.id}", line.removeprefix(f"partner {partner.id}: "))
                          for line in found]
-        except BadInput as e:
-            problems.append(Problem(f"partner {partner.id}", str(e)))
+        except Exception as e:  # one partner's publication must not fail the build for everyone
+            problems.append(Problem(f"partner {partner.id}", describe(e)))
     return partners, results, problems
 
 

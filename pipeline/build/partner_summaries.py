@@ -51,7 +51,7 @@ def parse(document: Any, *, source: str, partner_id: str) -> PartnerResults:
     for i, entry in enumerate(document["results"]):
         key = (entry["resource_id"], entry["version_id"])
         tests = [TestEntry.from_json(t, source=source, loc=("results", i, "tests", j)).stamped(document["tool_version"])
-                 for j, t in enumerate(entry["tests"])]
+                 .bounded() for j, t in enumerate(entry["tests"])]
         results.tests.setdefault(key, []).extend(tests)
     return results
 
@@ -72,6 +72,7 @@ def load(location: str, *, base: Path, partner_id: str, policy: HttpPolicy | Non
             raise BadInput(f"cannot read test summaries: {e.strerror}", source=location) from None
     try:
         document = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise BadInput(f"test summaries are not valid JSON ({e})", source=location) from None
+    except (ValueError, RecursionError) as e:  # also numbers beyond Python's digit limit, deep nesting
+        raise BadInput(f"test summaries are not valid JSON within bounds ({type(e).__name__}: {str(e)[:200]})",
+                       source=location) from None
     return parse(document, source=location, partner_id=partner_id)

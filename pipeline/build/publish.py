@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from pipeline.base.paths import joined
 from pipeline.build.files import write_if_changed
 from pipeline.contracts.stage import Problem
 from pipeline.build.packages import write_package
@@ -19,6 +20,7 @@ from pipeline.spec import LoadedRdf, yamlio
 from pipeline.spec.files import replace_reference
 from pipeline.spec.root import UrlRoot, is_url
 from pipeline.spec.upgrader import as_person
+from pipeline.store.nicknames import icon_of
 from pipeline.store.model import Resource, Version
 
 MiB = 1024 * 1024
@@ -49,8 +51,9 @@ class Published:
 
 
 def version_dir(resource_id: str, version_id: str) -> str:
-    """Site-relative folder of a version; ids come from the store, which checked them."""
-    return f"rdfs/{resource_id}/{version_id}"
+    """Site-relative folder of a version: the store checked both ids, and `joined` checks them again
+    where they become a path (UnsafePath, never a folder outside `rdfs/`)."""
+    return joined("rdfs", resource_id, version_id)
 
 
 def published_rdf(data: dict[str, Any], resource: Resource, version: Version,
@@ -67,7 +70,7 @@ def published_rdf(data: dict[str, Any], resource: Resource, version: Version,
         "resource_id": resource.id,
         "version_id": version.version_id,
         "nickname": resource.nickname,
-        "nickname_icon": resource.nickname_icon,
+        "nickname_icon": resource.nickname_icon or icon_of(resource.nickname),
         "concept_doi": resource.doi,
         "owners": list(resource.owners) or None,
         "doi": version.doi,

@@ -4,6 +4,8 @@ An SVG is a document that can run script when opened from our origin, so none is
 it came: it is parsed (entity expansion refused), every element or attribute that could reach
 outside the file (script, foreignObject, images or uses of other files, event handlers, CSS
 imports and urls) is removed, and what remains is drawn to a PNG that the thumbnail step shrinks.
+Parsing and drawing run through base.bounded: a crafted drawing (filters, patterns, thousands of
+nested groups) is stopped at the time limit instead of holding the build.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from pipeline.base.bounded import bounded
 from pipeline.errors import BadInput
 
 MAX_SVG_BYTES = 2 * 1024 * 1024
+SVG_SECONDS = 10.0  # parsing, cleaning and drawing one cover
 RENDER_WIDTH = 600  # thumbnails are at most 600x340; the thumbnail step shrinks further
 _LOCAL_REF = re.compile(r"^\s*(#|data:image/(png|jpeg|gif|webp);)", re.I)
 _CSS_URL = re.compile(r"url\(\s*['\"]?\s*(?!#)", re.I)
@@ -27,11 +31,16 @@ def is_svg(name: str, data: bytes) -> bool:
 
 
 def rasterise(data: bytes, *, source: str) -> bytes:
-    """An inert PNG of the SVG `data`; BadInput when it is not a drawable SVG."""
-    import resvg_py
-
+    """An inert PNG of the SVG `data`; BadInput when it is not a drawable SVG or takes too long."""
     if len(data) > MAX_SVG_BYTES:
         raise BadInput(f"SVG cover of {len(data)} bytes exceeds {MAX_SVG_BYTES}", source=source)
+    return bounded(_rasterise, data, source, seconds=SVG_SECONDS, what="drawing the SVG cover", source=source)
+
+
+def _rasterise(data: bytes, source: str) -> bytes:
+    """Runs in a pool process: clean, then draw."""
+    import resvg_py
+
     text = _inert(data, source)
     try:
         return bytes(resvg_py.svg_to_bytes(svg_string=text, width=RENDER_WIDTH))

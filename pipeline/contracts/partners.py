@@ -8,6 +8,7 @@ partner's repository, branch, collection file and where it deploys its test repo
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,14 +17,23 @@ from pipeline.errors import BadInput
 from pipeline.spec import yamlio
 
 PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # also the `tool` of its test summaries
-KEYS = {"id", "name", "logo", "collection", "test_summaries", "description", "url"}
+KEYS = {"id", "name", "logo", "collection", "test_summaries", "description", "url", "usage"}
 COLLECTION_KEYS = {"url", "path", "git", "branch", "file"}
 REPORT_KEYS = {"git", "branch", "folder"}
 # The paper-era partner list: one entry per partner, and where it deploys its reports.
 LISTED_KEYS = {"id", "repository", "branch", "collection_file_name", "test_summaries", "name", "logo",
-               "description", "url"}
+               "description", "url", "usage"}
 DEPLOY_KEYS = {"repository", "deploy_branch", "deploy_folder", "workflow", "workflow_ref"}
 MAX_REGISTRATION_BYTES = 256 * 1024
+# A partner's `usage`: markdown telling a visitor how to open a model in the tool, with these
+# placeholders filled in per model version on its page (site/use_it.py).
+USAGE_PLACEHOLDERS = {
+    "id": "the resource id", "version_id": "the version id", "nickname": "the resource's nickname",
+    "name": "the resource's name", "doi": "the version's DOI", "concept_doi": "the DOI of all versions",
+    "rdf_url": "the URL of the version's rdf.yaml on the zoo's site",
+    "package_url": "the URL of the version's zip package", "page_url": "the URL of the version's page",
+}
+MAX_USAGE_CHARS = 4000
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,7 @@ class Partner:
     # A URL or a path in the partners folder: one results document, or a folder of per-version
     # report files; or a ReportFolder in a git repository.
     test_summaries: str | ReportFolder | None = None
+    usage: str | None = None  # how to open a model in the tool (USAGE_PLACEHOLDERS)
 
     @property
     def label(self) -> str:
@@ -78,7 +89,7 @@ class Partner:
     def to_json(self) -> dict[str, Any]:
         """The registration in its canonical form (test_summaries as a plain URL or path)."""
         data: dict[str, Any] = {"id": self.id}
-        for key in ("name", "description", "url", "logo"):
+        for key in ("name", "description", "url", "logo", "usage"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
         if self.test_summaries is not None:
@@ -104,7 +115,8 @@ class Partner:
         if collection is None and summaries is None:
             raise bad("expected a collection, test_summaries or both")
         return cls(id=pid, file=file, name=data.get("name"), description=data.get("description"),
-                   url=data.get("url"), logo=data.get("logo"), collection=collection, test_summaries=summaries)
+                   url=data.get("url"), logo=data.get("logo"), collection=collection, test_summaries=summaries,
+                   usage=_usage(data.get("usage"), bad))
 
 
 def _identity(data: Any, keys: set[str], bad: Any) -> str:
@@ -121,6 +133,29 @@ def _identity(data: Any, keys: set[str], bad: Any) -> str:
         if data.get(key) is not None and not isinstance(data[key], str):
             raise bad(f"expected a string, got {type(data[key]).__name__}", key)
     return pid
+
+
+def _usage(value: Any, bad: Any) -> str | None:
+    """Usage text whose every placeholder is one the site fills in."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise bad("expected non-empty text", "usage")
+    if len(value) > MAX_USAGE_CHARS:
+        raise bad(f"longer than {MAX_USAGE_CHARS} characters", "usage")
+    try:
+        parsed = [(field, spec, conversion) for _, field, spec, conversion in string.Formatter().parse(value)
+                  if field is not None]
+    except ValueError as e:
+        raise bad(f"unreadable placeholder ({e}); write a literal brace as {{{{ or }}}}", "usage") from None
+    fields = [field for field, _, _ in parsed]
+    if any(spec or conversion for _, spec, conversion in parsed):
+        raise bad("placeholders take no format or conversion (write {id}, not {id:>9} or {id!r})", "usage")
+    unknown = sorted({f for f in fields if f not in USAGE_PLACEHOLDERS})
+    if unknown:
+        raise bad(f"unknown placeholder(s) {', '.join('{' + f + '}' for f in unknown)}; known: "
+                  f"{', '.join('{' + k + '}' for k in USAGE_PLACEHOLDERS)}", "usage")
+    return value
 
 
 def _collection(where: Any, bad: Any) -> Collection | None:
@@ -203,7 +238,7 @@ def _listed(entry: Any, file: Path, loc: tuple[str | int, ...]) -> Partner:
             raise bad("expected a folder name", "test_summaries", "deploy_folder")
         folder = ReportFolder(git=github_url(reports["repository"]), branch=reports["deploy_branch"], folder=deployed)
     return Partner(id=pid, file=file, name=entry.get("name"), description=entry.get("description"),
-                   url=entry.get("url"), logo=entry.get("logo"),
+                   url=entry.get("url"), logo=entry.get("logo"), usage=_usage(entry.get("usage"), bad),
                    collection=Collection(git=github_url(entry["repository"]), branch=entry["branch"],
                                          file=entry["collection_file_name"]), test_summaries=folder)
 

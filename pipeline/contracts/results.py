@@ -31,6 +31,10 @@ TOOL_STATES: tuple[str, ...] = get_args(ToolState)
 
 OUR_TOOL = "pipeline"  # our section of every test summary; each partner tool has its own
 FORMAT_CHECK = "validate format"  # the name of our format-validation entry
+# Our entry for the browser bundle (build/bundles.py): it describes an extra the zoo derived from
+# the model, not the model, so it counts neither towards the version's verdict nor our tool state.
+BROWSER_BUNDLE = "browser bundle reproduces test outputs"
+ADVISORY = frozenset({BROWSER_BUNDLE})
 
 # Optional keys of an entry, in the order they are written. `details` (text or a nested
 # validation summary), `badge`, `links` and `score` are what partner tools report today.
@@ -40,6 +44,8 @@ OPTIONAL = ("error", "traceback", "warnings", "seconds", "weights_format", "env"
 RUN_KEYS = frozenset({"seconds", "weights_format", "env", "env_key", "requirements"})
 REPORT_KEYS = frozenset({"details", "badge", "links", "score"})  # written only where a tool reports them
 _TEXT_KEYS = ("error", "traceback", "weights_format", "env_key", "tool_version")
+# what a published entry keeps of its free text (TestEntry.bounded): the partner schema's limits
+MAX_NAME, MAX_ERROR, MAX_TRACEBACK, MAX_WARNING, MAX_WARNINGS = 256, 10_000, 100_000, 10_000, 100
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,16 @@ class TestEntry:
                    links=tuple(links), score=score,
                    omitted=frozenset(k for k in OPTIONAL if k not in data and k not in REPORT_KEYS))
 
+    def bounded(self) -> "TestEntry":
+        """This entry with its free text cut to what a summary publishes (a stranger's tool or model
+        may write megabytes of error text)."""
+        def cut(text: str | None, limit: int) -> str | None:
+            return text if text is None or len(text) <= limit else text[:limit] + " ... (truncated)"
+
+        return replace(self, name=cut(self.name, MAX_NAME) or "", error=cut(self.error, MAX_ERROR),
+                       traceback=cut(self.traceback, MAX_TRACEBACK),
+                       warnings=tuple(cut(w, MAX_WARNING) or "" for w in self.warnings[:MAX_WARNINGS]))
+
     def ran_with(self, weights_format: str | None, env: Mapping[str, Any] | None) -> "TestEntry":
         """This entry with the weights format and environment its check ran in."""
         return replace(self, weights_format=weights_format, env=env,
@@ -154,6 +170,7 @@ def failure_line(test: TestEntry, limit: int = 400) -> str:
 def tool_state(tests: Sequence[TestEntry]) -> ToolState:
     """A tool passes when all the tests it ran passed; not-applicable when it says so of every
     test; skipped when it ran none."""
+    tests = [t for t in tests if t.name not in ADVISORY]
     ran = [t for t in tests if t.status not in (SKIPPED, NOT_APPLICABLE)]
     if not ran:
         if any(t.status == NOT_APPLICABLE for t in tests):
@@ -189,7 +206,8 @@ class OverallStatus:
         """The status our own tests give a version."""
         fmt = [t for t in our_tests if t.name == FORMAT_CHECK]
         format_valid = bool(fmt) and all(t.status == PASSED for t in fmt)
-        model_tests = [t for t in our_tests if t.name != FORMAT_CHECK and t.status not in (SKIPPED, NOT_APPLICABLE)]
+        model_tests = [t for t in our_tests if t.name != FORMAT_CHECK and t.name not in ADVISORY
+                       and t.status not in (SKIPPED, NOT_APPLICABLE)]
         runs = reproduces = None
         if is_model and model_tests:
             runs = any(t.status == PASSED for t in model_tests)

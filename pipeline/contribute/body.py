@@ -6,7 +6,10 @@ version, its validation); `review_section` is what the PR's check adds to it (`z
 model tests per weights format, format warnings, partners' results, the site preview). Both stay
 under GitHub's body limit: long parts are collapsed and clipped to a fair share of what is left.
 
-Every stranger's text (RDF fields, reports, errors, diffs) enters the PR through `untrusted`.
+Every stranger's text (RDF fields, reports, errors, diffs) enters the PR through `untrusted`, which
+also makes it inert: GitHub acts on some text in PR titles, bodies and commit messages (closing
+keywords close issues on merge, @mentions notify users and teams, #N and owner/repo#N reference
+issues), and a resource name must do none of that.
 """
 
 from __future__ import annotations
@@ -28,12 +31,23 @@ REVIEW_START, REVIEW_END = "<!-- zoo-review:start -->", "<!-- zoo-review:end -->
 MAX_DESCRIPTION = 1_000
 MAX_COVERS = 4
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+BREAK = "\u2060"  # WORD JOINER: invisible, and no keyword, mention or reference survives it
+KEYWORDS = re.compile(r"\b(?:clos(?:e[sd]?|ing)|fix(?:e[sd]|ing)?|resol(?:ve[sd]?|ving))\b", re.I)
+# a mention is an @ after a non-word character (ada@lab.example is an address); # references follow anything
+TRIGGERS = re.compile(r"((?<!\w)@|[#＃﹟])(?=[\w-])|\b(GH)-(?=\d)", re.I)
 
 
 def untrusted(value: object) -> str:
     """A stranger's text as it may enter a PR: the one place every RDF field, report and error
-    passes through on its way into a description."""
-    return str(value)
+    passes through on its way into a description, made inert (`neutral`)."""
+    return neutral(str(value))
+
+
+def neutral(text: str) -> str:
+    """`text` with every closing keyword, @mention and issue reference broken by an invisible word
+    joiner: it reads the same, and GitHub's parser no longer sees a keyword, mention or reference."""
+    text = KEYWORDS.sub(lambda m: m.group(0)[0] + BREAK + m.group(0)[1:], text)
+    return TRIGGERS.sub(lambda m: (m.group(1) or m.group(2)) + BREAK + ("-" if m.group(2) else ""), text)
 
 
 def inline(value: object, limit: int = 200) -> str:
@@ -183,7 +197,7 @@ def _people(found: Sequence[Person]) -> str:
     shown = []
     for p in found[:20]:
         extra = [x for x in (p.affiliation, f"ORCID {p.orcid}" if p.orcid else "") if x]
-        login = f" @{inline(p.github_user, 60)}" if p.github_user else ""
+        login = f" {inline('@' + str(p.github_user), 61)}" if p.github_user else ""  # shown, never a ping
         shown.append(inline(p.name or "(no name)", 100) + (f" ({inline('; '.join(extra), 200)})" if extra else "")
                      + login)
     return "; ".join(shown) + (f"; and {len(found) - 20} more" if len(found) > 20 else "")

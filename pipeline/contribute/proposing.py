@@ -14,7 +14,7 @@ from pipeline.contracts.stage import Problem
 from pipeline.contribute import body as text
 from pipeline.contribute.backend import Backend, PullRequest, open_backend
 from pipeline.contribute.facts import gather, previous_version
-from pipeline.errors import BadInput, ZooError
+from pipeline.errors import BadInput, describe
 from pipeline.store import Resource, Store, yaml
 from pipeline.store.model import ACCEPTED, BLOCKED, PENDING
 
@@ -97,8 +97,8 @@ def run(config: ProposeConfig) -> ProposeSummary:
                 summary.blocked.append(rid)  # blocked resources are never proposed again
                 continue
             budget = _propose_one(source, resource, backend, summary, budget, progress, config.policy)
-        except (ZooError, OSError) as e:
-            summary.failed.append((rid, str(e)))
+        except Exception as e:  # one resource (or one failed API call) must not stop the other PRs
+            summary.failed.append((rid, describe(e)))
     return summary
 
 

@@ -86,14 +86,17 @@ def _torch_runner(module: Any, placement: Placement) -> Network:
 
 
 def _torchscript(entry: dict, source: Path, files: dict, input_ids: list, output_ids: list, device: str) -> Network:
+    placement = _torch_placement(device)
+    return _torch_runner(_torchscript_module(source, placement.device), placement)
+
+
+def _torchscript_module(source: Path, device: str = CPU) -> Any:
     import torch
 
-    placement = _torch_placement(device)
     try:
-        module = torch.jit.load(str(source), map_location=placement.device).eval()
+        return torch.jit.load(str(source), map_location=device).eval()
     except Exception as e:  # torch raises many types for corrupt archives
         raise WeightsError(f"weights.torchscript: cannot load {source.name}: {e}") from None
-    return _torch_runner(module, placement)
 
 
 def import_architecture(arch: dict[str, Any], files: dict[str, Path]) -> Callable:
@@ -120,6 +123,22 @@ def import_architecture(arch: dict[str, Any], files: dict[str, Path]) -> Callabl
 
 
 def _state_dict(entry: dict, source: Path, files: dict, input_ids: list, output_ids: list, device: str) -> Network:
+    return _torch_runner(_state_dict_module(entry, source, files), _torch_placement(device))
+
+
+def torch_module(fmt: str, entry: dict[str, Any], files: dict[str, Path]) -> Any:
+    """The eval-mode torch module of a torchscript or pytorch_state_dict entry (for ONNX export)."""
+    source = files.get(entry.get("source", ""))
+    if source is None:
+        raise WeightsError(f"weights.{fmt}.source: file {entry.get('source')!r} is not available")
+    if fmt == "torchscript":
+        return _torchscript_module(source)
+    if fmt == "pytorch_state_dict":
+        return _state_dict_module(entry, source, files)
+    raise NotRunnable(f"{fmt} weights are not torch weights")
+
+
+def _state_dict_module(entry: dict, source: Path, files: dict) -> Any:
     import torch
 
     build = import_architecture(entry.get("architecture") or {}, files)
@@ -133,7 +152,7 @@ def _state_dict(entry: dict, source: Path, files: dict, input_ids: list, output_
         net.load_state_dict(state, strict=bool(entry.get("strict", True)))
     except Exception as e:
         raise WeightsError(f"weights.pytorch_state_dict: state dict does not fit the architecture: {e}") from None
-    return _torch_runner(net.eval(), _torch_placement(device))
+    return net.eval()
 
 
 def _unpickling_reason(error: Exception) -> str:

@@ -38,25 +38,38 @@ def tolerance_for(descr: dict[str, Any], weights_format: str, output_id: str) ->
     return default
 
 
+CHUNK = 1 << 22  # elements compared at once: memory stays bounded for memory-mapped tensors of any size
+
+
 def mismatch(name: str, actual: np.ndarray, expected: np.ndarray, tol: Tolerance) -> str | None:
     """None when the output reproduces the expected tensor, else a readable explanation."""
     if actual.shape != expected.shape:
         return f"output {name!r}: shape {tuple(actual.shape)} differs from the test tensor's {tuple(expected.shape)}"
-    a = actual.astype(np.float32)
-    e = expected.astype(np.float32)
-    nan_a, nan_e = np.isnan(a), np.isnan(e)
-    if (nan_a & ~nan_e).any():
-        return f"output {name!r} contains {int((nan_a & ~nan_e).sum())} NaN values where the test tensor has numbers"
-    with np.errstate(invalid="ignore", over="ignore"):
-        diff = np.abs(a - e)
-        bad = (diff > tol.atol + tol.rtol * np.abs(e)) & ~(nan_a & nan_e)
-    count = int(bad.sum())
+    flat_a, flat_e = actual.reshape(-1), expected.reshape(-1)
+    nan_only_actual = count = 0
+    worst, worst_diff = -1, -1.0
+    for start in range(0, flat_a.size, CHUNK):
+        a = np.asarray(flat_a[start:start + CHUNK], dtype=np.float32)
+        e = np.asarray(flat_e[start:start + CHUNK], dtype=np.float32)
+        nan_a, nan_e = np.isnan(a), np.isnan(e)
+        nan_only_actual += int((nan_a & ~nan_e).sum())
+        with np.errstate(invalid="ignore", over="ignore"):
+            diff = np.abs(a - e)
+            bad = (diff > tol.atol + tol.rtol * np.abs(e)) & ~(nan_a & nan_e)
+        count += int(bad.sum())
+        if bad.any():
+            at = int(np.nanargmax(np.where(bad, diff, -1)))
+            if diff[at] > worst_diff or worst < 0:
+                worst, worst_diff = start + at, float(diff[at])
+    if nan_only_actual:
+        return f"output {name!r} contains {nan_only_actual} NaN values where the test tensor has numbers"
     if count == 0:
         return None
-    ppm = count / max(a.size, 1) * 1e6
+    ppm = count / max(flat_a.size, 1) * 1e6
     if ppm <= tol.ppm:
         return None
-    worst = np.unravel_index(int(np.nanargmax(np.where(bad, diff, -1))), a.shape)
-    return (f"output {name!r}: {count} of {a.size} elements ({ppm:.0f} ppm, allowed {tol.ppm:g}) differ by more "
-            f"than atol {tol.atol:g} + rtol {tol.rtol:g}*|expected|; worst at index {tuple(int(i) for i in worst)}: "
-            f"got {a[worst]:.6g}, expected {e[worst]:.6g}")
+    index = np.unravel_index(worst, actual.shape)
+    got, want = np.float32(flat_a[worst]), np.float32(flat_e[worst])
+    return (f"output {name!r}: {count} of {flat_a.size} elements ({ppm:.0f} ppm, allowed {tol.ppm:g}) differ by more "
+            f"than atol {tol.atol:g} + rtol {tol.rtol:g}*|expected|; worst at index {tuple(int(i) for i in index)}: "
+            f"got {got:.6g}, expected {want:.6g}")

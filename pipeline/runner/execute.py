@@ -29,14 +29,18 @@ def data_type(tensor: dict[str, Any]) -> str:
     return str(tensor.get("data_type") or "float32")
 
 
-def load_npy(path: Path, what: str) -> np.ndarray:
-    """A .npy file without pickle, bounded in size; its header may not claim more data than it holds."""
-    if path.stat().st_size > MAX_TENSOR_BYTES:
-        raise TensorError(f"{what}: {path.name} is larger than {MAX_TENSOR_BYTES} bytes")
+def load_npy(path: Path, what: str, *, max_bytes: int = MAX_TENSOR_BYTES, mapped: bool = False) -> np.ndarray:
+    """A .npy file without pickle, bounded in size; its header may not claim more data than it holds.
+    `mapped` leaves it memory-mapped (read-only) instead of reading it into memory."""
     try:
-        arr = npy.loads(path.read_bytes(), max_bytes=MAX_TENSOR_BYTES)
+        if path.stat().st_size > max_bytes + npy.MAX_HEADER_BYTES:
+            raise TensorError(f"{what}: {path.name} is larger than {max_bytes} bytes")
+        arr = npy.open_mapped(path, max_bytes=max_bytes) if mapped else \
+            npy.loads(path.read_bytes(), max_bytes=max_bytes)
     except npy.NpyError as e:
         raise TensorError(f"{what}: {path.name} cannot be read without pickle ({e})") from None
+    except TensorError:
+        raise
     except Exception as e:
         raise TensorError(f"{what}: {path.name} is not a valid .npy file ({e})") from None
     if arr.dtype.kind not in "biuf":

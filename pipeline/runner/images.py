@@ -72,8 +72,10 @@ def _read_tiff(path: Path) -> tuple[np.ndarray, str | None]:
 def _read_pil(path: Path) -> tuple[np.ndarray, str | None]:
     from PIL import Image
 
+    from pipeline.base.images import ImageRefused, open_image
+
     try:
-        with Image.open(path) as im:
+        with open_image(path, max_pixels=MAX_IMAGE_ELEMENTS) as im:
             bands = len(im.getbands())
             _check_claim(path.name, (im.size[1], im.size[0], bands), 2 if im.mode.startswith("I;16") else 4)
             if im.mode in ("P", "PA"):
@@ -81,6 +83,8 @@ def _read_pil(path: Path) -> tuple[np.ndarray, str | None]:
             arr = np.asarray(im)
     except ImageError:
         raise
+    except ImageRefused as e:
+        raise ImageError(f"{path.name}: {e}") from None
     except Image.DecompressionBombError as e:  # Pillow's own check on the header, before any pixel is read
         raise ImageError(f"{path.name}: its header claims more pixels than allowed ({e})") from None
     except Exception as e:  # Pillow raises many types for hostile files

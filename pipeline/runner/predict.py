@@ -10,8 +10,8 @@ from typing import Any, Callable, Sequence
 from pipeline.errors import BadInput, StageFailed
 from pipeline.runner.environments import ensure_environment, requirement_set
 from pipeline.runner.model_files import describe, load_source, materialize_weights
-from pipeline.runner.progress import tail_lines
-from pipeline.runner.sandbox import Limits, run_isolated
+from pipeline.base.secrets import scrub
+from pipeline.runner.sandbox import Limits, sandboxed
 
 INPUT_ERRORS = ("ImageError", "SizeError", "TensorError")
 PREFERRED = ("torchscript", "onnx", "pytorch_state_dict", "tensorflow_saved_model_bundle", "keras_hdf5", "keras_v3")
@@ -71,18 +71,28 @@ def predict(source: Any, inputs: Sequence[Path], output: Path, *, weights_format
                "files": {k: str(v) for k, v in files.items()},
                "inputs": {i: str(Path(p).resolve()) for i, p in zip(ids, inputs)},
                "axes": {i: a for i, a in zip(ids, per_input)},
-               "outputs": {i: str(p.resolve()) for i, p in outputs.items()},
-               "progress": str(workdir / "progress.txt")}
-        with tail_lines(workdir / "progress.txt", progress or (lambda line: None)):
-            outcome = run_isolated(python, job, limits or Limits.from_env())
+               "outputs": {i: str(p.resolve()) for i, p in outputs.items()}}
+        folders = sorted({p.resolve().parent for p in outputs.values()})
+        with sandboxed(python, job, limits or Limits.from_env(), writable=folders, progress=progress) as outcome:
+            report = outcome.report
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    if "tests" not in outcome:
-        raise StageFailed(f"prediction {outcome['error']}\n{outcome.get('stderr', '')[-1500:]}")
-    check = outcome["tests"][0]
+    check = _predict_check(report)
+    if check is None:
+        raise StageFailed(scrub(f"prediction {outcome.error or 'wrote a malformed report'}\n"
+                                f"{outcome.stderr[-1500:]}"))
     if check["status"] != "passed":
-        kind, _, msg = str(check["error"]).partition(": ")
+        kind, _, msg = str(check.get("error")).partition(": ")
         if kind in INPUT_ERRORS:  # the images or the description's sizes, not the model, are at fault
-            raise BadInput(msg, source=str(loaded.source))
-        raise StageFailed(f"prediction failed: {check['error']}")
+            raise BadInput(scrub(msg), source=str(loaded.source))
+        raise StageFailed(scrub(f"prediction failed: {check.get('error')}"))
     return outputs
+
+
+def _predict_check(report: dict | None) -> dict | None:
+    """The worker's one `predict` entry, if its report has that shape (the report is untrusted)."""
+    tests = (report or {}).get("tests")
+    if isinstance(tests, list) and tests and isinstance(tests[0], dict) and tests[0].get("status") in (
+            "passed", "failed", "skipped"):
+        return tests[0]
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 import time
@@ -12,16 +13,19 @@ from typing import Any, Callable
 
 from pipeline.contracts.results import FAILED, PASSED, SKIPPED, TestEntry, TestStatus
 from pipeline.errors import BadInput, ExternalToolFailed, ZooError
-from pipeline.runner.checks import REPRODUCE
+from pipeline.base.secrets import scrub
+from pipeline.runner.checks import REPRODUCE, SIZES
 from pipeline.runner.environments import RequirementSet, ensure_environment, requirement_set
 from pipeline.runner.model_files import describe, load_source, materialize_weights, materialize_test_tensors
-from pipeline.runner.progress import tail_lines
-from pipeline.runner.sandbox import Limits, run_isolated
+from pipeline.runner.sandbox import Limits, Outcome, sandboxed
+from pipeline.runner.verdict import compare_outputs
 
 INSTALL = "install test environment"
 LOAD_RDF = "load model description"
 FILES = "fetch model files"
 PREPARE = "prepare model test"
+WORKER_CHECKS = (REPRODUCE, SIZES)
+MAX_WARNINGS = 100
 
 
 @dataclass
@@ -124,26 +128,61 @@ def _test_format(loaded: Any, descr: dict, fmt: str, tensors: dict, workdir: Pat
         say(f"{INSTALL}: failed")
         return [failed(INSTALL, fmt, str(e), wanted=reqs, seconds=time.perf_counter() - start)]
     say(f"{INSTALL}: ready ({time.perf_counter() - start:.1f} s)")
-    progress_file = workdir / f"progress-{fmt}.txt"
-    job = {"descr": descr, "weights_format": fmt, "files": {k: str(v) for k, v in files.items()},
+    job = {"kind": "test", "descr": descr, "weights_format": fmt, "files": {k: str(v) for k, v in files.items()},
            "test_inputs": {k: str(v) for k, v in tensors["inputs"].items()},
-           "test_outputs": {k: str(v) for k, v in tensors["outputs"].items()},
-           "check_sizes": str(loaded.data.get("format_version", "")).startswith("0.5"),
-           "progress": str(progress_file)}
-    with tail_lines(progress_file, say):
-        outcome = run_isolated(python, job, limits)
-    env = outcome.get("env") if isinstance(outcome.get("env"), dict) else {}
-    if "tests" not in outcome:
-        say(f"model process: {outcome['error']}")
-        return [failed(REPRODUCE, fmt, f"the model process {outcome['error']}", traceback=outcome.get("stderr"),
-                       env=env, wanted=reqs, seconds=time.perf_counter() - start)]
-    try:
-        entries = TestResult.from_json(outcome, source="the model process").tests
-    except BadInput as e:  # model code shares the worker's process and could write anything
-        return [failed(REPRODUCE, fmt, f"malformed result: {e}", env=env, wanted=reqs,
-                       seconds=time.perf_counter() - start)]
+           "check_sizes": str(loaded.data.get("format_version", "")).startswith("0.5")}
+    with sandboxed(python, job, limits, progress=say) as outcome:
+        entries = _entries(outcome, descr, fmt, tensors["outputs"])
+    seconds = time.perf_counter() - start
+    if outcome.report is None:
+        say(f"model process: {outcome.error}")
     # what was asked for, beside the env that was found: the published env names packages and versions only
-    return [entry.ran_with(fmt, env).wanting(reqs.key(), reqs.requirements) for entry in entries]
+    return [_scrubbed(entry, seconds).wanting(reqs.key(), reqs.requirements) for entry in entries]
+
+
+def _entries(outcome: Outcome, descr: dict, fmt: str, expected: dict[str, Path]) -> list[TestEntry]:
+    """The test entries of one weights format: the worker's report (untrusted: it can only fail a
+    test) with the reproduce check decided here, by comparing the outputs it wrote."""
+    report = outcome.report or {}
+    env = report.get("env") if isinstance(report.get("env"), dict) else {}
+    env = {(scrub(str(k)) or "")[:100]: (scrub(str(v)) or "")[:100] for k, v in list(env.items())[:200]}
+    if outcome.report is None:
+        return [failed(REPRODUCE, fmt, f"the model process {outcome.error}", traceback=outcome.stderr or None,
+                       env=env)]
+    try:
+        entries = TestResult.from_json(report, source="the model process").tests
+    except BadInput as e:
+        return [failed(REPRODUCE, fmt, f"the model process wrote a malformed report: {e}", env=env)]
+    reported: dict[str, TestEntry] = {}
+    for entry in entries:  # only the checks a worker runs, once each: model code could report anything
+        if entry.name in WORKER_CHECKS and entry.name not in reported:
+            reported[entry.name] = TestEntry(entry.name, entry.status, entry.error, entry.traceback,
+                                             entry.warnings[:MAX_WARNINGS], omitted=frozenset({"tool_version"}))
+    if REPRODUCE not in reported:
+        reported[REPRODUCE] = failed(REPRODUCE, fmt, "the model process reported no run on the test inputs")
+    decided = []
+    for entry in sorted(reported.values(), key=lambda e: WORKER_CHECKS.index(e.name)):
+        if entry.name == REPRODUCE and entry.status == PASSED:
+            entry = _verdict(entry, descr, fmt, expected, outcome.outputs)
+        decided.append(entry.ran_with(fmt, env))
+    return decided
+
+
+def _verdict(ran: TestEntry, descr: dict, fmt: str, expected: dict[str, Path], outputs: Path) -> TestEntry:
+    try:
+        problems = compare_outputs(descr, fmt, expected, outputs)
+    except ValueError as e:  # TensorError: an unreadable output or test tensor
+        problems = [str(e)]
+    if not problems:
+        return ran
+    return dataclasses.replace(ran, status=FAILED, error=f"AssertionError: {'; '.join(problems)}")
+
+
+def _scrubbed(entry: TestEntry, seconds: float) -> TestEntry:
+    """Published text never carries a secret of this process' environment, whoever wrote it."""
+    return dataclasses.replace(entry, error=scrub(entry.error), traceback=scrub(entry.traceback),
+                               warnings=tuple(scrub(w) or "" for w in entry.warnings),
+                               seconds=entry.seconds or round(seconds, 3)).bounded()
 
 
 # pytest would otherwise collect these by their names wherever a test module imports them

@@ -1,7 +1,12 @@
-"""Child-process entry point: `python -m pipeline.runner.worker JOB.json RESULT.json`.
+"""Model-environment entry point: `python -m pipeline.runner.worker JOB.json`.
 
-Runs the checks of one weights format and writes their results as JSON. It imports only numpy,
-the model's framework and pure runner modules, so it also runs in a per-model environment.
+Runs one job (sandbox.py describes the protocol) with model code loaded: `kind` "test" runs
+one weights format on the test inputs and writes each output as `<outputs_dir>/<index>.npy` for
+the caller to compare (it never sees the expected outputs), then the size checks; "predict"
+writes image files. Either way it writes its `report` (JSON: `tests`, `env`). Started by the
+supervisor, already confined; here it adds its in-process fences: a Python-level socket block
+and the audit-hook fence (fence.py). It imports only numpy, the model's framework and pure
+runner modules, so it also runs in a per-model environment.
 """
 
 from __future__ import annotations
@@ -11,7 +16,6 @@ import json
 import os
 import platform
 import re
-import resource
 import socket
 import sys
 from importlib import metadata
@@ -19,21 +23,19 @@ from pathlib import Path
 from typing import Any
 
 
-def apply_rlimits(rlimits: dict[str, Any]) -> None:
-    """Cap address space and file sizes (soft = hard, so model code cannot raise them again)."""
-    if rlimits.get("memory_bytes"):
-        resource.setrlimit(resource.RLIMIT_AS, (rlimits["memory_bytes"], rlimits["memory_bytes"]))
-    if rlimits.get("file_bytes"):
-        resource.setrlimit(resource.RLIMIT_FSIZE, (rlimits["file_bytes"], rlimits["file_bytes"]))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
 def block_network() -> None:
-    """Refuse every socket connection from model code (a second fence behind the net namespace)."""
+    """Refuse sockets to model code with a clear message (the kernel's seccomp filter is the real block)."""
 
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise PermissionError("network access is disabled while testing a model")
 
+    class NoNetworkSocket(socket.socket):
+        def __init__(self, family: Any = -1, type: Any = -1, proto: Any = -1, fileno: Any = None) -> None:
+            if fileno is None:  # socketpair() wraps descriptors it made: those reach nothing
+                refuse()
+            super().__init__(family, type, proto, fileno)
+
+    socket.socket = NoNetworkSocket  # type: ignore[misc]
     socket.socket.connect = refuse  # type: ignore[method-assign]
     socket.socket.connect_ex = refuse  # type: ignore[method-assign]
     socket.create_connection = refuse  # type: ignore[assignment]
@@ -100,19 +102,21 @@ def _env(job: dict[str, Any]) -> dict[str, str]:
 
 
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
-    from pipeline.runner.checks import REPRODUCE, SIZES, guarded, reproduce, sizes_check
+    """Load, produce the outputs of the test inputs (the caller compares them), then the size checks."""
+    from pipeline.runner.checks import REPRODUCE, SIZES, guarded, produce_outputs, sizes_check
     from pipeline.runner.execute import ModelRunner
 
-    descr, fmt = job["descr"], job["weights_format"]
+    descr = job["descr"]
     loaded, net = _load(job)
     report_stage(job, f"{loaded.name}: {loaded.status} ({loaded.seconds:.1f} s)")
     if loaded.status != "passed":
         return {"tests": [{**loaded.to_json(), "name": REPRODUCE}], "env": _env(job)}
     runner = ModelRunner(descr, net)
     inputs = {k: Path(v) for k, v in job["test_inputs"].items()}
-    outputs = {k: Path(v) for k, v in job["test_outputs"].items()}
-    tests = [guarded(REPRODUCE, lambda c: reproduce(runner, fmt, inputs, outputs, c))]
-    report_stage(job, f"{tests[0].name}: {tests[0].status} ({tests[0].seconds:.1f} s)")
+    tests = [guarded(REPRODUCE, lambda c: produce_outputs(runner, inputs, Path(job["outputs_dir"]), c))]
+    # zoo compares the outputs: here the check only ran (or failed to)
+    ran = "ran, outputs written" if tests[0].status == "passed" else tests[0].status
+    report_stage(job, f"{tests[0].name}: {ran} ({tests[0].seconds:.1f} s)")
     tests[0].seconds += loaded.seconds
     if job.get("check_sizes"):
         tests.append(guarded(SIZES, lambda c: sizes_check(runner, c)))
@@ -151,6 +155,18 @@ def run_predict(job: dict[str, Any]) -> dict[str, Any]:
     return {"tests": [guarded("predict", predict).to_json()], "env": _env(job)}
 
 
+def run_bundle_job(job: dict[str, Any]) -> dict[str, Any]:
+    """A browser-bundle job (pipeline/runner/bundle_jobs.py): export weights, or check a bundle."""
+    from pipeline.runner.bundle_jobs import run_check, run_export
+
+    check = run_export(job) if job["kind"] == "export_onnx" else run_check(job)
+    report_stage(job, f"{check.name}: {check.status} ({check.seconds:.1f} s)")
+    return {"tests": [check.to_json()], "env": _env(job)}
+
+
+RUNS = {"predict": run_predict, "export_onnx": run_bundle_job, "check_bundle": run_bundle_job}
+
+
 def report_stage(job: dict[str, Any], line: str) -> None:
     """One progress line for the parent, which tails this file while it waits (best effort)."""
     path = job.get("progress")
@@ -170,17 +186,7 @@ FRAMEWORK_MODULES = {"torchscript": ("torch",), "pytorch_state_dict": ("torch",)
                      "tensorflow_saved_model_bundle": ("tensorflow",)}
 
 
-def writable_folders(job: dict[str, Any], result_path: Path) -> set[Path]:
-    """The folders a job may write to: its own scratch folder and the folders of its files."""
-    folders = {result_path.parent, Path.cwd()}
-    for key in ("files", "test_inputs", "test_outputs", "outputs"):
-        folders |= {Path(p).parent for p in (job.get(key) or {}).values()}
-    if job.get("progress"):
-        folders.add(Path(job["progress"]).parent)
-    return folders
-
-
-def fence_model_code(job: dict[str, Any], result_path: Path) -> None:
+def fence_model_code(job: dict[str, Any]) -> None:
     """Import the framework first (its import may legitimately cache files or probe the system),
     then forbid writes outside the job's folders and new processes for everything that follows."""
     from pipeline.runner import fence
@@ -190,21 +196,18 @@ def fence_model_code(job: dict[str, Any], result_path: Path) -> None:
             __import__(framework)
         except ImportError:
             pass  # reported as a failed load by the adapter, with its message
-    fence.install(writable_folders(job, result_path))
+    fence.install(job["writable"])
 
 
 def main(argv: list[str]) -> int:
-    job_path, result_path = Path(argv[0]), Path(argv[1])
-    job = json.loads(job_path.read_text(encoding="utf-8"))
-    apply_rlimits(job.get("rlimits") or {})
-    if job.get("block_network", True):
-        block_network()
-    if job.get("fence", True):
-        fence_model_code(job, result_path)
-    result = run_predict(job) if job.get("kind") == "predict" else run_job(job)
-    tmp = result_path.with_suffix(".part")
+    job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    report = Path(job["report"])
+    block_network()
+    fence_model_code(job)
+    result = RUNS.get(job.get("kind"), run_job)(job)
+    tmp = report.with_suffix(".part")
     tmp.write_text(json.dumps(result), encoding="utf-8")
-    os.replace(tmp, result_path)
+    os.replace(tmp, report)
     return 0
 
 

@@ -15,17 +15,17 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError
 
 from pipeline import __version__, defaults
 from pipeline.base.digest import json_digest
-from pipeline.build.files import json_bytes, read_json, write_if_changed
+from pipeline.base.paths import joined
+from pipeline.build.files import json_bytes, read_json, site_lock, write_if_changed
 from pipeline.contracts.collection import CollectionDocument, CollectionEntry
 from pipeline.contracts.results import UNKNOWN
 from pipeline.contracts.stage import Problem
-from pipeline.errors import BadInput
-from pipeline.site import search, shared_pages
-from pipeline.site.pages import page_context, read_summary
+from pipeline.errors import BadInput, describe
+from pipeline.site import search, shared_pages, vendor
+from pipeline.site.pages import notebook_preview, page_context, read_rdf, read_summary
 from pipeline.site.render import Renderer
 from pipeline.site.urls import href, resource_page, root_of, version_page
 from pipeline.site.facets import SearchEntry
@@ -117,9 +117,9 @@ def _resource_key(site: Path, entry: CollectionEntry, related: list[str], finger
     the names of resources it links to, or the templates."""
     parts: list[Any] = [fingerprint, entry.to_json(), related]
     for vid in _versions(entry):
-        folder = site / "rdfs" / entry.id / vid
+        folder = site / joined("rdfs", entry.id, vid)
         parts.append([vid, _stat(folder / "rdf.yaml"), _stat(folder / "test_summary.json"),
-                      _stat(folder / "previews"), _stat(folder / "package.zip")])
+                      _stat(folder / "previews"), _stat(folder / "package.zip"), _stat(folder / "bundle" / "bundle.json")])
     return json_digest(parts)
 
 
@@ -136,8 +136,12 @@ def _render_resource(r: Renderer, site: Path, entry: CollectionEntry, created: d
     vids = _versions(entry)
     states = []
     for vid in vids:
-        summary = read_summary(site / "rdfs" / rid / vid / "test_summary.json")
-        states.append({"id": vid, "created": created.get((rid, vid), ""),
+        folder = site / joined("rdfs", rid, vid)
+        summary = read_summary(folder / "test_summary.json")
+        rdf = read_rdf(folder / "rdf.yaml")
+        zoo = rdf.get("config", {}).get("bioimageio", {}) if isinstance(rdf.get("config"), dict) else {}
+        states.append({"id": vid, "name": text(rdf.get("version"), 64) or vid, "created": created.get((rid, vid), ""),
+                       "doi": text(zoo.get("doi"), 200) if isinstance(zoo, dict) else "",
                        "status": summary.status.overall if summary else UNKNOWN,
                        "page": version_page(rid, vid)})
     pages = []
@@ -149,17 +153,29 @@ def _render_resource(r: Renderer, site: Path, entry: CollectionEntry, created: d
         root = root_of(page)
         versions = [dict(s, url=href(root, s["page"])) for s in states]
         context = page_context(site, entry, vid, page=page, root=root, by_id=by_id,
-                               partners=r.partners, version_states=versions)
+                               partners=r.partners, version_states=versions, base_url=r.options.base_url)
         r.write_page(page, "resource.html", context, page_kind=kind)
         pages.append(page)
+    for vid in vids:
+        preview = notebook_preview(site, entry, vid)
+        if preview:
+            r.write_page(preview[0], "notebook.html", preview[1])
+            pages.append(preview[0])
     return pages
 
 
 def run(config: SiteConfig) -> SiteSummary:
-    """Render every page of the site and its search index; only what changed is re-rendered."""
-    started = time.perf_counter()
+    """Render every page of the site and its search index; only what changed is re-rendered. One run
+    per site folder at a time: a second waits for the first (site_lock)."""
     # the feed and sitemap append page paths to the base URL
     config = replace(config, site=Path(config.site), base_url=config.base_url.rstrip("/") + "/")
+    read_collection(config.site)  # a missing or unreadable collection fails before any waiting
+    with site_lock(config.site):
+        return _run(config)
+
+
+def _run(config: SiteConfig) -> SiteSummary:
+    started = time.perf_counter()
     summary = SiteSummary()
     site = config.site
     doc = read_collection(site)
@@ -171,8 +187,9 @@ def run(config: SiteConfig) -> SiteSummary:
     old = manifest.get("resources", {}) if manifest.get("version") == __version__ else {}
     created = shared_pages.version_dates(site)
     new: dict[str, Any] = {}
-    # partner names show on every badge and in the "runs in" facet
-    fingerprint = json_digest([renderer.fingerprint, renderer.partners])
+    # partner names show on every badge and in the "runs in" facet, their usage on model pages
+    # pages name the base URL, and offer "Try it" only when the site serves its runtime
+    fingerprint = json_digest([renderer.fingerprint, renderer.partners, config.base_url, vendor.sources() is not None])
     for entry in entries:
         key = _resource_key(site, entry, _related_names(entry, by_id), fingerprint)
         previous = old.get(entry.id)
@@ -182,9 +199,10 @@ def run(config: SiteConfig) -> SiteSummary:
             continue
         try:
             pages = _render_resource(renderer, site, entry, created, by_id)
-        except (TemplateError, TypeError, ValueError, AttributeError, KeyError) as e:
+        except Exception as e:
             # one malformed entry must not take the whole site down; it is reported instead
-            summary.problems.append(Problem("collection.json", f"{entry.id}: could not render its pages ({e})"))
+            summary.problems.append(Problem("collection.json",
+                                            f"{entry.id}: could not render its pages ({describe(e)})"))
             continue
         new[entry.id] = {"key": key, "pages": pages}
         summary.rendered += 1

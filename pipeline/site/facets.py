@@ -11,8 +11,9 @@ both are replaced together.
 Shape (`pagefind/zoo-facets.json.gz`, gzip-compressed like Pagefind's own files, so every
 server sends it small), rows in the recommended order:
     {"format": 1, "ids": [result id, ...],
-     "facets": [{"name", "label", "values": [[value, label], ...], "rows": [[value index, ...], ...]}],
-     "sorts": {"name": [position of each row, ...], "created": [...], "downloads": [...]}}
+     "facets": [{"name", "label", "values": [[value, label], ...], "rows": [[value index, ...], ...]}]}
+and beside it `pagefind/zoo-sorts.json.gz`:
+    {"format": 1, "sorts": {"name": [position of each row, ...], "created": [...], "downloads": [...]}}
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from urllib.parse import unquote
 from pipeline.errors import ExternalToolFailed
 
 TABLE = "zoo-facets.json.gz"
+SORTS = "zoo-sorts.json.gz"  # the table's sort orders, loaded when a sort is chosen
 FORMAT = 1
 FACETS = (("type", "Type"), ("tag", "Tags"), ("license", "License"), ("tool", "Runs in (partner tool)"),
           ("status", "Test status"), ("weights", "Weight format"))
@@ -104,12 +106,17 @@ def table(entries: list[SearchEntry], ids: dict[str, str]) -> dict:
 
 
 def write_table(bundle: Path, entries: list[SearchEntry]) -> None:
-    """Write the facet table for the index in `bundle` (a fresh, not yet published folder)."""
+    """Write the facet table for the index in `bundle` (a fresh, not yet published folder): the
+    sort orders in a file of their own, which the browser loads only when a sort is chosen (at
+    10,000 resources they are 70 KB of the first search's 330 KB)."""
     doc = table(entries, page_ids(bundle))
-    data = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
-    (bundle / TABLE).write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+    sorts = {"format": FORMAT, "sorts": doc.pop("sorts")}
+    for name, part in ((TABLE, doc), (SORTS, sorts)):
+        data = json.dumps(part, separators=(",", ":"), ensure_ascii=False).encode()
+        (bundle / name).write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
 
 
 def read_table(bundle: Path) -> dict:
-    """The facet table of the index in `bundle`."""
-    return json.loads(gzip.decompress((bundle / TABLE).read_bytes()))
+    """The facet table of the index in `bundle`, with its sort orders."""
+    doc = json.loads(gzip.decompress((bundle / TABLE).read_bytes()))
+    return {**doc, "sorts": json.loads(gzip.decompress((bundle / SORTS).read_bytes()))["sorts"]}

@@ -1,4 +1,8 @@
-"""Documentation markdown rendered with markdown-it-py and sanitised with nh3."""
+"""Documentation markdown rendered with markdown-it-py and sanitised with nh3.
+
+A README is a stranger's text: rendering runs through base.bounded (a pool process with a time
+limit), because crafted nesting makes the parser slow beyond any size cap.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,11 @@ import nh3
 from markdown_it import MarkdownIt
 from urllib.parse import urlsplit
 
+from pipeline.base.bounded import bounded
 from pipeline.site.urls import safe_url
 
 MAX_DOC_CHARS = 1_000_000
+RENDER_SECONDS = 10.0  # one README; real ones take milliseconds
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt", "em",
     "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s",
@@ -28,10 +34,17 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table").enable("strikethrough")
 
 
-def render_markdown(text: str, *, root: str, base: str) -> str:
+def render_markdown(text: str, *, root: str, base: str, source: str | None = None) -> str:
     """Sanitised HTML of `text`; relative links and images resolve against `base` (a site
-    folder), so a README's pictures next to it keep working; unsafe URLs are dropped."""
-    html = _parser().render(text[:MAX_DOC_CHARS])
+    folder), so a README's pictures next to it keep working; unsafe URLs are dropped.
+    BadInput when rendering takes longer than RENDER_SECONDS."""
+    return bounded(_render, text[:MAX_DOC_CHARS], root, base, seconds=RENDER_SECONDS,
+                   what="rendering the documentation", source=source)
+
+
+def _render(text: str, root: str, base: str) -> str:
+    """Runs in a pool process: parse, render and sanitise."""
+    html = _parser().render(text)
 
     def rewrite(tag: str, attribute: str, value: str) -> str | None:
         if attribute in ("href", "src"):

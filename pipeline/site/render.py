@@ -16,6 +16,7 @@ from pipeline.contracts.collection import CollectionDocument
 from pipeline.contracts.partners import read_partners
 from pipeline.contracts.stage import Problem
 from pipeline.errors import BadInput
+from pipeline.site import vendor
 from pipeline.site.views import state_label, text
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ class Renderer:
         for reg in registrations:
             entry = partners.setdefault(reg.id, {"id": reg.id, "name": reg.id, "description": "", "url": None})
             entry.update(name=text(reg.name, 200) or entry["name"], description=text(reg.description, 2000),
-                         url=_web_url(reg.url), logo_source=reg.logo)
+                         url=_web_url(reg.url), logo_source=reg.logo, usage=reg.usage)
         return {pid: p for pid, p in sorted(partners.items()) if pid and "/" not in pid and ".." not in pid}
 
     def copy_partner_logo(self, partner: dict[str, Any]) -> str | None:
@@ -107,13 +108,18 @@ class Renderer:
         self.write_bytes(rel, self.render(template, **context, **extra).encode())
 
     def copy_static(self) -> list[str]:
-        """templates/static/* -> site/static/*; returns the site-relative paths."""
+        """templates/static/* -> site/static/*, and the npm packages the pages run
+        (site/static/vendor/); returns the site-relative paths."""
         written = []
         for path in sorted((self.options.templates / "static").rglob("*")):
             if path.is_file():
                 rel = "static/" + str(path.relative_to(self.options.templates / "static"))
                 self.write_bytes(rel, path.read_bytes())
                 written.append(rel)
+        for name, path in sorted((vendor.sources() or {}).items()):
+            rel = f"{vendor.FOLDER}/{name}"
+            self.write_bytes(rel, path.read_bytes())
+            written.append(rel)
         return written
 
 

@@ -22,13 +22,13 @@ import sys
 from pathlib import Path
 
 from pipeline.base.commands import last_words, run_command
+from pipeline.defaults import NODE_MODULES
 from pipeline.errors import ExternalToolFailed
-from pipeline.site.facets import TABLE, SearchEntry, write_table
+from pipeline.site.facets import SORTS, TABLE, SearchEntry, write_table
 
 BUNDLE = "pagefind"
 EMPTY_PAGE = "zoo-empty.html"  # indexed only when no resource is
 TIMEOUT_S = 900
-NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 
 
 def pagefind_command() -> list[str]:
@@ -109,5 +109,5 @@ def _version(bundle: Path) -> str:
 
 
 def is_complete(site: Path) -> bool:
-    """Whether `site` holds a whole search bundle: Pagefind's script and the facet table."""
-    return (site / BUNDLE / "pagefind.js").is_file() and (site / BUNDLE / TABLE).is_file()
+    """Whether `site` holds a whole search bundle: Pagefind's script, the facet table and its sorts."""
+    return all((site / BUNDLE / name).is_file() for name in ("pagefind.js", TABLE, SORTS))

@@ -6,19 +6,22 @@ import posixpath
 import re
 from urllib.parse import quote, urlsplit
 
+from pipeline.base.paths import safe_id
+
 SAFE_SCHEMES = ("http", "https", "mailto")
 # An id part is a folder name as it is (capitals, spaces, dots: `zero/Notebook Preview`), so its
-# page path is stable; hrefs percent-encode it (`href`, `render.urlpath`). Refused: what could
-# leave the site or hide a file (empty, `.`, `..`, a leading dot), control characters and `\`.
-_SEGMENT = re.compile(r"^(?![.\s])[^/\\\x00-\x1f\x7f?#%]{1,200}(?<!\s)$")
+# page path is stable; hrefs percent-encode it (`href`, `render.urlpath`). Refused: what the one
+# path rule refuses (base.paths: `..`, hidden, control characters, `\`, the layout's own names)
+# and what would end a URL's path (`?`, `#`, `%`).
+_URL_BREAKERS = re.compile(r"[?#%]")
 
 
 def safe_id_path(resource_id: str) -> str | None:
     """The id as a relative folder path, or None when it could escape the site (`..`, `/x`)."""
-    parts = str(resource_id).split("/")
-    if not parts or any(not _SEGMENT.match(p) for p in parts):
+    text = str(resource_id)
+    if not safe_id(text) or _URL_BREAKERS.search(text):
         return None
-    return "/".join(parts)
+    return text
 
 
 def resource_page(resource_id: str) -> str | None:

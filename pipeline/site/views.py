@@ -16,9 +16,10 @@ from pipeline.site.urls import resource_page
 TYPE_LABELS = {"model": "Models", "dataset": "Datasets", "notebook": "Notebooks",
                "application": "Applications"}
 STATUS_RANK = {PASSED: 0, VALID_FORMAT: 1, UNKNOWN: 2, FAILED: 3}
+TYPE_RANK = {"model": 0, "notebook": 1, "dataset": 2, "application": 3}  # the recommended order; others last
 MAX_CARD_DESCRIPTION = 200
 # how a test state reads on the site, where it is not its own name
-STATE_LABELS = {"not-applicable": "not applicable", VALID_FORMAT: "format valid, not run"}
+STATE_LABELS = {"not-applicable": "not applicable", VALID_FORMAT: "format valid, not run", "not-tested": "not tested"}
 
 
 def text(value: Any, limit: int = 2000) -> str:
@@ -115,19 +116,26 @@ def edam_for(tag: str, entry_edam: Sequence[EdamTerm] = ()) -> dict[str, str] | 
 
 
 def rank_key(entry: CollectionEntry) -> str:
-    """A per-entry sort key for the recommended order, so no other entry's change moves it."""
+    """A per-entry sort key for the recommended order, so no other entry's change moves it:
+    working resources first, models before notebooks, datasets and applications, those with a
+    cover before those without, then the most downloaded, then the newest."""
     inverted = "".join(chr(ord("9") - int(c)) if c.isdigit() else c for c in text(entry.created, 40))
-    return f"r{STATUS_RANK[overall(entry)]}{max(0, 10**10 - entry.download_count):011d}{inverted}"
+    kind = TYPE_RANK.get(text(entry.type, 40), len(TYPE_RANK))
+    return (f"r{STATUS_RANK[overall(entry)]}{kind}{0 if entry.covers else 1}"
+            f"{max(0, 10**10 - entry.download_count):011d}{inverted}")
 
 
 def search_record(entry: CollectionEntry, partners: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """What Pagefind indexes for one entry: extra searchable text and the card fields."""
+    """What Pagefind indexes for one entry besides its page's text: authors and tags, the keys
+    that name it, and the card fields."""
     c = card(entry, partners)
     people = entry.rdf.get("authors")
     authors = [text(a.get("name"), 200) for a in people if isinstance(a, dict)] if isinstance(people, list) else []
-    words = [" ".join(authors), " ".join(entry_tags(entry.rdf)), c["id"], text(entry.doi, 200), c["doi"]]
+    words = [" ".join(authors), " ".join(entry_tags(entry.rdf))]
     return {
         "text": "\n".join(w for w in words if w),
+        # what names this resource exactly, weighted so that searching it ranks the resource first
+        "keys": [k for k in dict.fromkeys([c["id"], c["nickname"], text(entry.concept_doi, 200), text(entry.doi, 200)]) if k],
         "meta": {
             "nickname": c["nickname"], "icon": c["icon"], "description": c["description"],
             "type": c["type"], "license": c["license"], "doi": c["doi"], "cover": c["cover"] or "",

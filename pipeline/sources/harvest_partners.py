@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from pipeline.contracts.partners import Collection, Partner, read_partners
-from pipeline.errors import BadInput, ZooError
+from pipeline.errors import BadInput, describe
 from pipeline.sources.checks import validation_errors
 from pipeline.base.http import HttpPolicy
 from pipeline.sources.partners import collection_location
@@ -23,7 +23,7 @@ from pipeline.spec import LoadedRdf, UrlRoot, load_rdf, referenced_files
 from pipeline.spec.files import replace_reference
 from pipeline.spec.root import is_url
 from pipeline.store import Resource, Store, Version, yaml
-from pipeline.store.model import ACCEPTED, BLOCKED, DELETED, PENDING, data_digest
+from pipeline.store.model import ACCEPTED, BLOCKED, DELETED, PENDING, check_version_id, data_digest
 from pipeline.store.store import check_id
 
 Progress = Callable[[str], None]
@@ -62,8 +62,8 @@ def harvest_partners(folder: Path, store: Store, taken: set[str], *, policy: Htt
         summary = SourceSummary(f"partner:{partner.id}")
         try:
             _harvest_partner(partner, partner.collection, store, taken, summary, policy, validate, accept)
-        except ZooError as e:
-            summary.error = str(e)
+        except Exception as e:  # one partner must not end the harvest of the others
+            summary.error = describe(e)
         summaries.append(summary)
     return summaries
 
@@ -90,8 +90,8 @@ def _harvest_partner(partner: Partner, collection: Collection, store: Store, tak
                 raise BadInput(entry.error or "entry could not be resolved")
             entry.data = _as_published(partner, loaded, entry)
             _store_entry(partner, store, rid, entry, taken, summary, validate, accept)
-        except BadInput as e:
-            summary.failed.append((rid, str(e)))
+        except Exception as e:  # one entry (an id too long for a file name, a clash) must not lose the rest
+            summary.failed.append((rid, describe(e)))
     for resource in stored:
         if resource.id not in present:
             _mark_deleted(store, resource, summary)
@@ -143,6 +143,7 @@ def _store_entry(partner: Partner, store: Store, rid: str, entry: Entry, taken: 
     # The entry's own version, never one inherited from the collection's fields.
     own_version = {**(entry.own_data or {}), **(entry.keys or {})}.get("version")
     version_id = str(own_version) if isinstance(own_version, (str, int, float)) and str(own_version) else LATEST
+    check_version_id(version_id, loc=("version",))  # it becomes a folder: checked here, where it enters
     resource = store.get(rid)
     old = resource.version(version_id) if resource else None
     if old is not None and old.rdf_sha256 == digest and old.status != DELETED:

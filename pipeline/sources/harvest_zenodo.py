@@ -7,13 +7,13 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Callable
 
-from pipeline.errors import BadInput
+from pipeline.errors import BadInput, describe
 from pipeline.sources.checks import check_inside, validation_errors
 from pipeline.sources.summary import SourceSummary
 from pipeline.sources.zenodo import ZenodoClient, ZenodoFile, ZenodoRecord
 from pipeline.spec import LoadedRdf, find_rdf_name, parse_rdf
 from pipeline.store import Resource, Store, Version
-from pipeline.store.model import ACCEPTED, BLOCKED, PENDING
+from pipeline.store.model import ACCEPTED, BLOCKED, PENDING, check_version_id
 from pipeline.store.nicknames import assign
 
 Progress = Callable[[str], None]
@@ -37,8 +37,8 @@ def harvest_zenodo(client: ZenodoClient, store: Store, taken: set[str], *, valid
             progress(f"zenodo {i + 1}/{len(groups)} {concept}")
         try:
             _harvest_resource(client, store, concept, groups[concept], taken, summary, validate, accept)
-        except BadInput as e:
-            summary.failed.append((concept, str(e)))
+        except Exception as e:  # one record must not end the harvest: the rest go on
+            summary.failed.append((concept, describe(e)))
     store.write_download_counts(download_counts(listing.records))
     return summary
 
@@ -57,15 +57,15 @@ def _harvest_resource(client: ZenodoClient, store: Store, concept: str, records:
                       taken: set[str], summary: SourceSummary, validate: bool, accept: bool) -> None:
     resource = store.get(concept)  # a damaged file raises: reported, never overwritten
     changed = False
-    for record in sorted(records, key=lambda r: (r.created, int(r.record_id))):
+    for record in sorted(records, key=lambda r: (r.created, _num(r.record_id))):
         item = f"{concept} v{record.record_id}"
         if record.is_backup:
             summary.skipped.append(item)
             continue
         try:
             version, rdf_type, owners = _version(client, record, resource, item, summary, validate)
-        except BadInput as e:
-            summary.failed.append((item, str(e)))
+        except Exception as e:
+            summary.failed.append((item, describe(e)))
             continue
         if version is None:
             summary.unchanged += 1
@@ -108,6 +108,7 @@ def _renewed(old: Version, new: Version) -> Version:
 def _version(client: ZenodoClient, record: ZenodoRecord, resource: Resource | None, item: str,
              summary: SourceSummary, validate: bool) -> tuple[Version | None, str, list]:
     rdf_file = pick_rdf(record)
+    check_version_id(record.record_id, loc=("id",))  # the record id names the version's folder
     existing = resource.version(record.record_id) if resource else None
     if existing is not None and existing.rdf_checksum == rdf_file.checksum:
         return None, "", []

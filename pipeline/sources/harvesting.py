@@ -66,7 +66,7 @@ def taken_nicknames(store: Store) -> set[str]:
     for rid in store.ids():
         try:
             resource = store.get(rid)
-        except BadInput:
+        except Exception:  # a damaged or unreadable file is reported where it is harvested
             continue
         if resource is not None and resource.nickname:
             taken.add(resource.nickname)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Union
 
 from pipeline.errors import BadInput
 from pipeline.spec.load import is_rdf_name
 from pipeline.spec.report import Issue, error
 from pipeline.spec.root import Root, check_relative, is_url
 
+if TYPE_CHECKING:
+    from pipeline.base import npy
+
 MiB = 1024 * 1024
 MAX_FILE_BYTES = 4096 * MiB
 MAX_TENSOR_BYTES = 512 * MiB
+TensorScan = Union["npy.Facts", str]  # a test tensor's facts, or why it is no readable .npy file
 
 
 @dataclass(frozen=True)
@@ -143,10 +147,11 @@ def path_issues(refs: list[FileRef]) -> list[Issue]:
     return issues
 
 
-def check_files(refs: list[FileRef], root: Root, *, remote: bool) -> tuple[list[Issue], dict[str, bytes]]:
-    """Existence and sha256 of each referenced file; returns issues and test tensors' bytes."""
+def check_files(refs: list[FileRef], root: Root, *, remote: bool) -> tuple[list[Issue], dict[str, TensorScan]]:
+    """Existence and sha256 of each referenced file; returns issues and, per test tensor, what one
+    streamed pass over it found (its header and largest value, or why it is no readable .npy)."""
     issues: list[Issue] = []
-    tensors: dict[str, bytes] = {}
+    tensors: dict[str, TensorScan] = {}
     for ref in refs:
         if path_issues([ref]):
             continue  # reported by path_issues, which runs with or without file checks
@@ -156,14 +161,12 @@ def check_files(refs: list[FileRef], root: Root, *, remote: bool) -> tuple[list[
     return issues, tensors
 
 
-def _check_one(ref: FileRef, root: Root, tensors: dict[str, bytes]) -> list[Issue]:
+def _check_one(ref: FileRef, root: Root, tensors: dict[str, TensorScan]) -> list[Issue]:
     try:
         if not root.is_remote(ref.source) and not root.exists(ref.source):
             return [error(ref.loc, root.why_missing(ref.source), "file_missing")]
         if ref.role == "test_tensor":
-            data = root.read_bytes(ref.source, max_bytes=MAX_TENSOR_BYTES)
-            tensors[ref.source] = data
-            actual = hashlib.sha256(data).hexdigest()
+            actual, tensors[ref.source] = _scan_tensor(root, ref.source)
         elif ref.sha256 is not None:
             actual = root.sha256(ref.source, max_bytes=MAX_FILE_BYTES)
         else:
@@ -176,6 +179,27 @@ def _check_one(ref: FileRef, root: Root, tensors: dict[str, bytes]) -> list[Issu
         return [error(ref.sha256_loc or ref.loc, f"sha256 mismatch for {ref.source}: expected {ref.sha256}, "
                       f"got {actual}", "sha256")]
     return []
+
+
+def _scan_tensor(root: Root, source: str) -> tuple[str, TensorScan]:
+    """One streamed pass over a test tensor: its sha256, and its header and largest value."""
+    from pipeline.base import npy  # numpy: only file checks need it
+
+    digest = hashlib.sha256()
+
+    def hashed() -> Iterator[bytes]:
+        for chunk in root.chunks(source, max_bytes=MAX_TENSOR_BYTES):
+            digest.update(chunk)
+            yield chunk
+
+    stream = hashed()
+    try:
+        scan: TensorScan = npy.scan(stream, max_bytes=MAX_TENSOR_BYTES)
+    except npy.NpyError as e:
+        scan = str(e)
+    for _ in stream:  # the hash covers the whole file even when the header was refused
+        pass
+    return digest.hexdigest(), scan
 
 
 def replace_reference(data: Any, loc: tuple[str | int, ...], source: str, value: str) -> bool:

@@ -17,7 +17,7 @@ import zipfile
 import zlib
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from pipeline.errors import BadInput
@@ -121,6 +121,16 @@ class Root(ABC):
         if is_url(rel):
             return http().fetch_bytes(rel, policy=self.policy, max_bytes=max_bytes)
         return self._read_local(check_relative(rel, source=self.display), max_bytes)
+
+    def chunks(self, rel: str, *, max_bytes: int) -> Iterator[bytes]:
+        """The bytes of `rel` in pieces of at most a MiB, at most `max_bytes` in all (BadInput beyond):
+        memory stays bounded whatever the file's size."""
+        if is_url(rel):
+            return _url_chunks(rel, self.policy, max_bytes)
+        return self._chunks_local(check_relative(rel, source=self.display), max_bytes)
+
+    def _chunks_local(self, rel: str, max_bytes: int) -> Iterator[bytes]:
+        yield self._read_local(rel, max_bytes)  # small roots may read whole; the file roots stream
 
     def materialize(self, rel: str, dest_dir: Path, *, sha256: str | None = None,
                     max_bytes: int = DEFAULT_FILE_LIMIT) -> Path:
@@ -236,6 +246,15 @@ class FolderRoot(Root):
         with self._open(rel, max_bytes) as f:
             return _hash_stream(iter(lambda: f.read(_CHUNK), b""))
 
+    def _chunks_local(self, rel: str, max_bytes: int) -> Iterator[bytes]:
+        total = 0
+        with self._open(rel, max_bytes) as f:
+            while chunk := f.read(_CHUNK):
+                total += len(chunk)
+                if total > max_bytes:  # the file grew after stat
+                    raise BadInput(f"{rel} is larger than the limit of {max_bytes} bytes", source=self.display)
+                yield chunk
+
 
 class ZipRoot(Root):
     """A zip package (a local file); members are looked up by name, never extracted wholesale."""
@@ -302,6 +321,9 @@ class ZipRoot(Root):
     def _sha256_local(self, rel: str, max_bytes: int) -> str:
         return _hash_stream(self._chunks(rel, max_bytes))
 
+    def _chunks_local(self, rel: str, max_bytes: int) -> Iterator[bytes]:
+        return self._chunks(rel, max_bytes)
+
 
 def _check_member_count(path: Path, display: str) -> None:
     """Refuse a zip declaring more than MAX_ZIP_MEMBERS entries before zipfile lists them all."""
@@ -363,14 +385,22 @@ class UrlRoot(Root):
     def _sha256_local(self, rel: str, max_bytes: int) -> str:
         return _url_sha256(self._resolve_local(rel), self.policy, max_bytes)
 
+    def _chunks_local(self, rel: str, max_bytes: int) -> Iterator[bytes]:
+        return _url_chunks(self._resolve_local(rel), self.policy, max_bytes)
+
 
 def _url_sha256(url: str, policy: HttpPolicy, max_bytes: int) -> str:
     """sha256 of a URL's body, streamed through a temporary file (weights may be gigabytes)."""
-    with tempfile.TemporaryDirectory(prefix="zoo-hash-") as tmp:
+    return _hash_stream(_url_chunks(url, policy, max_bytes))
+
+
+def _url_chunks(url: str, policy: HttpPolicy, max_bytes: int) -> Iterator[bytes]:
+    """A URL's body in pieces, streamed through a temporary file (never whole in memory)."""
+    with tempfile.TemporaryDirectory(prefix="zoo-stream-") as tmp:
         path = Path(tmp) / "body"
         http().download(url, path, policy=policy, max_bytes=max_bytes)
         with open(path, "rb") as f:
-            return _hash_stream(iter(lambda: f.read(_CHUNK), b""))
+            yield from iter(lambda: f.read(_CHUNK), b"")
 
 
 def _url_problem(url: str, policy: HttpPolicy) -> str | None:

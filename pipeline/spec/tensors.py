@@ -1,19 +1,21 @@
-"""Test tensor checks: `.npy` files load without pickle and fit the declared axes and dtypes (docs/format.md §4)."""
+"""Test tensor checks: `.npy` files load without pickle and fit the declared axes and dtypes (docs/format.md §4).
+
+They read what one streamed pass over each file found (`base.npy.scan`: header, size, largest
+value), never the arrays: six 512 MiB test tensors cost no more memory than one chunk.
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-import numpy as np
-
 from pipeline.base import npy
 from pipeline.spec.values import axis_id_of as axis_id
+from pipeline.spec.files import TensorScan
 from pipeline.spec.report import Issue, error
 
 FLOAT_TYPES = {"float32", "float64"}
 USELESS_RANGE = 1e-4
-MAX_TENSOR_BYTES = 512 * 1024 * 1024  # as pipeline.spec.files reads them
 
 
 def as_list(value: Any) -> list:
@@ -27,40 +29,34 @@ def tensor_id(group: str, tensor: dict) -> str:
     return value if isinstance(value, str) else ("input" if group == "inputs" else "output")
 
 
-def load_npy(raw: bytes) -> np.ndarray:
-    """An array from .npy bytes; never unpickles, never allocates more than the file holds (ValueError)."""
-    return npy.loads(raw, max_bytes=MAX_TENSOR_BYTES)
-
-
-def _dtype_ok(declared: Any, array: np.ndarray) -> bool:
+def _dtype_ok(declared: Any, facts: npy.Facts) -> bool:
     if not isinstance(declared, str):
         return True
     if declared in FLOAT_TYPES:
-        return array.dtype.kind in "fiu"
-    return array.dtype.name == declared
+        return facts.dtype.kind in "fiu"
+    return facts.dtype.name == declared
 
 
-def _content_issue(array: np.ndarray, loc: list) -> list[Issue]:
-    if array.size and array.dtype.kind in "fiu":
-        finite = array[np.isfinite(array)] if array.dtype.kind == "f" else array
-        if finite.size and float(np.max(np.abs(finite.astype(np.float64)))) <= USELESS_RANGE:
-            return [error(loc, f"all values are within +-{USELESS_RANGE:g}; useless as a test tensor", "test_tensor")]
+def _content_issue(facts: npy.Facts, loc: list) -> list[Issue]:
+    if facts.max_abs is not None and facts.max_abs <= USELESS_RANGE:
+        return [error(loc, f"all values are within +-{USELESS_RANGE:g}; useless as a test tensor", "test_tensor")]
     return []
 
 
-def _arrays(pairs: list[tuple[list, str]], raws: dict[str, bytes]) -> tuple[dict[int, np.ndarray], list[Issue]]:
+def _arrays(pairs: list[tuple[list, str]], scans: dict[str, TensorScan]) -> tuple[dict[int, npy.Facts], list[Issue]]:
     arrays, issues = {}, []
     for n, (loc, source) in enumerate(pairs):
-        if source not in raws:
+        if source not in scans:
             continue
-        try:
-            arrays[n] = load_npy(raws[source])
-        except (ValueError, OSError, EOFError) as e:
-            issues.append(error(loc, f"cannot load {source} as .npy without pickle: {e}", "test_tensor"))
+        scan = scans[source]
+        if isinstance(scan, str):
+            issues.append(error(loc, f"cannot load {source} as .npy without pickle: {scan}", "test_tensor"))
+        else:
+            arrays[n] = scan
     return arrays, issues
 
 
-def check_tensors05(data: dict, raws: dict[str, bytes]) -> list[Issue]:
+def check_tensors05(data: dict, raws: dict[str, TensorScan]) -> list[Issue]:
     """Shapes and dtypes of model 0.5 test tensors against axes, sizes and data."""
     entries = []  # (group, index, tensor, loc, source)
     for group in ("inputs", "outputs"):
@@ -80,7 +76,7 @@ def check_tensors05(data: dict, raws: dict[str, bytes]) -> list[Issue]:
     return issues
 
 
-def _check05(tensor: dict, array: np.ndarray, shapes: dict, loc: list) -> list[Issue]:
+def _check05(tensor: dict, array: npy.Facts, shapes: dict, loc: list) -> list[Issue]:
     axes = [a for a in as_list(tensor.get("axes")) if isinstance(a, dict)]
     if array.ndim != len(axes):
         return [error(loc, f"test tensor has {array.ndim} dimensions, the tensor declares {len(axes)} axes", "shape")]
@@ -131,7 +127,7 @@ def _scale(axis: dict) -> float:
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else 1.0
 
 
-def check_tensors04(data: dict, raws: dict[str, bytes]) -> list[Issue]:
+def check_tensors04(data: dict, raws: dict[str, TensorScan]) -> list[Issue]:
     """Shapes and dtypes of model 0.4 test tensors against axes, shapes and data types."""
     issues = []
     named: dict[str, tuple] = {}
@@ -146,7 +142,7 @@ def check_tensors04(data: dict, raws: dict[str, bytes]) -> list[Issue]:
     return issues
 
 
-def _check04(tensor: dict, array: np.ndarray, named: dict, loc: list) -> list[Issue]:
+def _check04(tensor: dict, array: npy.Facts, named: dict, loc: list) -> list[Issue]:
     axes = tensor.get("axes") if isinstance(tensor.get("axes"), str) else ""
     if isinstance(tensor.get("name"), str):
         named[tensor["name"]] = array.shape

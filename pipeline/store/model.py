@@ -11,6 +11,7 @@ from importlib import resources
 from typing import Any, Final, Literal, get_args
 
 from pipeline.base.digest import json_digest
+from pipeline.base.paths import safe_id, safe_segment
 from pipeline.errors import BadInput
 
 ResourceStatus = Literal["accepted", "blocked"]
@@ -40,16 +41,27 @@ def data_digest(data: dict[str, Any]) -> str:
 
 # A resource id as the format allows it: older formats and partner collections carry capitals,
 # spaces and dots (`zero/Notebook_StarDist_2D_ZeroCostDL4Mic`, `zero/Notebook Preview`). Each
-# `/`-separated part becomes a folder, so a part may not be empty, `.`/`..`, hidden (a leading
-# `.`, where the store keeps its caches), padded with spaces, or hold a control character or `\`.
-_ID_PART = re.compile(r"^(?![.\s])[^/\\\x00-\x1f\x7f]{1,200}(?<!\s)$")
+# `/`-separated part becomes a folder, so each must be a safe path segment (base.paths): not
+# empty, `.`/`..`, hidden, padded with spaces, or holding a control character or `\`. A version id
+# becomes one folder below its resource's: one such segment, as long as the partner schema allows.
 MAX_ID_LENGTH = 512
+MAX_VERSION_ID_LENGTH = 128
 
 
 def valid_id(resource_id: str) -> bool:
     """True for an id the store, the site's paths and links accept."""
-    return (isinstance(resource_id, str) and 0 < len(resource_id) <= MAX_ID_LENGTH
-            and all(_ID_PART.match(part) for part in resource_id.split("/")))
+    return safe_id(resource_id, max_length=MAX_ID_LENGTH)
+
+
+def valid_version_id(version_id: str) -> bool:
+    """True for a version id that may name its folder (`rdfs/<id>/<version id>/`)."""
+    return safe_segment(version_id, max_length=MAX_VERSION_ID_LENGTH)
+
+
+def check_version_id(version_id: str, *, source: str | None = None, loc: tuple[str | int, ...] = ()) -> None:
+    """BadInput for a version id that is no safe folder name (`..`, `a/b`, a NUL byte, `index.html`)."""
+    if not valid_version_id(version_id):
+        raise BadInput(f"invalid version id {version_id!r}: not usable as a folder name", source=source, loc=loc)
 
 
 # The keys a store entry keeps about a resource and a version. Every other key of a
@@ -207,6 +219,7 @@ def _version(data: Any, source: str, index: int) -> Version:
     for key in ("overrides", "partner_overlay"):
         if data.get(key) is not None and not isinstance(data[key], dict):
             raise BadInput(f"expected a mapping, got {type(data[key]).__name__}", source=source, loc=loc + (key,))
+    check_version_id(str(data["version_id"]), source=source, loc=loc + ("version_id",))
     return Version(
         version_id=str(data["version_id"]), rdf_source=_str(data, "rdf_source", source, loc),
         rdf_sha256=_str(data, "rdf_sha256", source, loc, ""), created=str(data.get("created") or ""),

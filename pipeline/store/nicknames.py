@@ -8,6 +8,7 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Iterable
 
+from pipeline.store.animal_icons import BY_ANIMAL, FALLBACK
 from pipeline.store.model import ACCEPTED, Resource
 
 MAX_DRAWS = 10_000
@@ -24,7 +25,8 @@ def word_lists() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def icon(animal: str) -> str:
-    """The animal's emoji where Unicode has one (e.g. DOLPHIN, FOX FACE), else ''."""
+    """The animal's emoji where Unicode has one (e.g. DOLPHIN, FOX FACE), else a relative's
+    (animal_icons.py), else paw prints: every nickname has an icon."""
     for name in (animal.upper(), f"{animal.upper()} FACE"):
         try:
             char = unicodedata.lookup(name)
@@ -32,7 +34,12 @@ def icon(animal: str) -> str:
             continue
         if ord(char) >= 0x1F000:  # the pictographic planes, not a letter that shares the name
             return char
-    return ""
+    return BY_ANIMAL.get(animal.lower(), FALLBACK)
+
+
+def icon_of(nickname: str) -> str:
+    """The icon of an adjective-animal nickname (for stores written before every animal had one)."""
+    return icon(nickname.rsplit("-", 1)[-1]) if nickname else ""
 
 
 def draw(resource_id: str, attempt: int = 0) -> tuple[str, str]:

@@ -1,5 +1,6 @@
-// Progressive enhancement for the zoo's static pages: copy buttons, and on the browse page
-// full-text search with facet filters through Pagefind. Every page works without this file.
+// Progressive enhancement for the zoo's static pages: copy buttons, on the browse page
+// full-text search with facet filters through Pagefind, and on model pages the loader of
+// "Try it". Every page works without this file.
 // Search state lives in the URL (?q=&sort=&type=&tag=...), so a search can be shared.
 "use strict";
 
@@ -138,8 +139,21 @@
     }));
     return {
       pf: pf, ids: table.ids, rowOf: new Map(table.ids.map((id, row) => [id, row])), facets: facets,
-      sorts: table.sorts, size: table.ids.length, records: new Map(),
+      sorts: null, sortsLoading: null, size: table.ids.length, records: new Map(),
     };
+  }
+
+  // The sort orders live in a file of their own, read when a sort is first chosen: most
+  // searches never need them, and they are a fifth of what a first search would load.
+  async function loadSorts(engine, base) {
+    if (!engine.sortsLoading) {
+      engine.sortsLoading = fetch(new URL("pagefind/zoo-sorts.json.gz", base).href, { cache: "no-cache" }).then((r) => {
+        if (!r.ok) throw new Error("sort orders: HTTP " + r.status);
+        return r.arrayBuffer();
+      }).then((bytes) => unpack(bytes)).then((text) => JSON.parse(text).sorts);
+      engine.sortsLoading.catch(() => { engine.sortsLoading = null; });  // a later search tries again
+    }
+    return engine.sortsLoading;
   }
 
   const SIGNATURE = "pagefind_dcd";
@@ -169,6 +183,24 @@
     return engine.records.get(row);
   }
 
+  // Pagefind's results as facet-table rows, best first: its score (the keys naming a resource
+  // exactly weigh most, its documentation least), times a small preference for models, so a
+  // model ranks above a notebook or dataset that matches as well.
+  const TYPE_FACTOR = { model: 1, notebook: 0.85, dataset: 0.85, application: 0.8 };
+
+  function rank(engine, results) {
+    const types = engine.facets.find((f) => f.name === "type");
+    const scored = [];
+    for (const r of results) {
+      const row = engine.rowOf.get(r.id);
+      if (row === undefined) continue;
+      const type = types && types.rows[row].length ? types.values[types.rows[row][0]][0] : "";
+      scored.push([row, (r.score || 0) * (TYPE_FACTOR[type] || 0.8)]);
+    }
+    scored.sort((a, b) => b[1] - a[1]);  // stable: equal scores keep Pagefind's order
+    return scored.map(([row]) => row);
+  }
+
   // Rows that pass every chosen facet, in order, and per facet the counts a person would get by
   // also ticking each value: rows passing every *other* facet count towards it.
   function select(engine, state, hits) {
@@ -192,7 +224,7 @@
         for (const v of engine.facets[failing].rows[row]) counts[failing][v]++;
       }
     }
-    const order = engine.sorts[state.sort];
+    const order = state.sort && engine.sorts ? engine.sorts[state.sort] : null;
     if (order) results.sort((a, b) => order[a] - order[b]);
     return { results: results, counts: counts };
   }
@@ -319,11 +351,13 @@
         return;
       }
       await load();
+      if (state.sort) engine.sorts = await loadSorts(engine, base);
+      if (mine !== sequence) return;
       let hits = null;
       if (state.q) {
         const search = await engine.pf.search(state.q);
         if (mine !== sequence || !search) return;
-        hits = search.results.map((r) => engine.rowOf.get(r.id)).filter((row) => row !== undefined);
+        hits = rank(engine, search.results);
       }
       if (mine !== sequence) return;
       const found = select(engine, state, hits);
@@ -357,8 +391,32 @@
     if (isActive(state, pageTab, pageSort)) run().catch(failed);
   }
 
+  // "Try it" on a model page: its controls show once this script runs, and the first click
+  // loads the module that runs the model (static/tryit/), with its runtime, only then.
+  function setupTryIt(section) {
+    section.querySelector(".try-controls").hidden = false;
+    let loading = null;
+    const ui = () => {
+      loading = loading || import(new URL(section.dataset.module, location.href).href).then((m) => m.start(section));
+      loading.catch((e) => {
+        loading = null;
+        section.querySelector("#try-message").textContent = "Try it could not load: " + e.message;
+      });
+      return loading;
+    };
+    section.querySelector("#try-test").addEventListener("click", () => {
+      if (!section.tryIt) ui().then((t) => t.run({ type: "test" }));
+    });
+    section.querySelector("#try-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      if (!section.tryIt) ui().then((t) => t.runFiles());
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     setupCopyButtons();
+    const tryIt = document.getElementById("try");
+    if (tryIt) setupTryIt(tryIt);
     const section = document.getElementById("search");
     if (section) setupSearch(section);
   });

@@ -4,6 +4,8 @@ whose scripts never run, no-JavaScript browsing, and a phone-sized layout."""
 
 from __future__ import annotations
 
+import re
+
 
 import pytest
 from playwright.sync_api import expect
@@ -194,7 +196,9 @@ def test_resource_page_shows_matrix_and_downloads(page, site_url):
     failed.locator("> summary").click()
     assert "runs models with a single input only" in failed.locator("pre.error").inner_text()
     downloads = page.locator("#downloads a[download]")
-    assert downloads.all_inner_texts() == ["onnx weights", "torchscript weights", "zip package (RDF and all files)"]
+    texts = downloads.all_inner_texts()
+    assert texts[:2] == ["onnx weights (15 B)", "torchscript weights (22 B)"]  # b"weights of onnx", ...
+    assert re.fullmatch(r"zip package \(RDF and all files\) \(\d+ B\)", texts[2]) and len(texts) == 3
     response = page.request.get(downloads.nth(0).get_attribute("href") and
                                 page.url.rsplit("/", 1)[0] + "/" + downloads.nth(0).get_attribute("href"))
     assert response.ok and response.body() == b"weights of onnx"

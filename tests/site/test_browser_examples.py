@@ -79,3 +79,15 @@ def test_example_model_page_matrix_downloads_and_previews(page, example_site):
     for image in page.locator("#previews img").all():
         assert image.evaluate("img => img.complete && img.naturalWidth > 0")
     page.screenshot(path=str(ARTIFACTS / "examples-model.png"), full_page=True)
+
+
+@pytest.mark.parametrize("word", ["Hoechst", "DAPI", "nucleus"])
+def test_a_word_only_in_a_models_documentation_finds_it(page, example_site, word):
+    url, site, entries = example_site
+    model = next(e for e in entries if e["name"] == "Tiny Nuclei Boundary Net 2D")
+    readme = (site / "rdfs" / model["id"] / model["latest_version"] / "files" / "README.md").read_text()
+    assert word in readme and word.lower() not in json.dumps(model).lower()  # only the documentation says it
+    page.goto(url + "index.html")
+    page.fill("#q", word)
+    page.locator("#search-status", has_text="result").wait_for()
+    assert page.locator("#grid .card-title a").all_inner_texts()[0] == model["name"]

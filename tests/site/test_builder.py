@@ -90,7 +90,7 @@ def test_model_page_shows_matrix_downloads_previews_citations_and_links(built):
         'href="https://orcid.org/0000-0002-1825-0097"', 'href="https://doi.org/10.1101/2022.06.07.495102"',
         "@misc{10_5281_zenodo_1111111", "cff-version: &#34;1.2.0&#34;", '<code id="copy-nick">hypersonic-gopher</code>',
         '<a href="../../../rdfs/10.5281/zenodo.2222222/index.html">Tiny Nuclei Example Images</a> (dataset)',
-        'href="http://edamontology.org/topic_3385"', "<h1>Tiny nuclei</h1>",
+        'href="http://edamontology.org/topic_3385"', "<h3>Tiny nuclei</h3>",
         '<a href="../../../rdfs/10.5281/zenodo.1111111/1111112/index.html">1111112</a>',
     ]:
         assert snippet in html, snippet

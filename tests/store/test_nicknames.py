@@ -7,7 +7,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.store import Resource, Store
-from pipeline.store.nicknames import assign, draw, duplicates, icon, word_lists
+from pipeline.store.nicknames import assign, draw, duplicates, icon, icon_of, word_lists
 
 
 def test_same_id_same_nickname_in_a_fresh_interpreter():
@@ -25,9 +25,19 @@ def test_nickname_is_adjective_animal_from_coolname():
     assert len({draw(f"id{i}")[0] for i in range(200)}) > 190
 
 
-@pytest.mark.parametrize(("animal", "emoji"), [("dolphin", "🐬"), ("fox", "🦊"), ("owl", "🦉"), ("tarantula", "")])
+@pytest.mark.parametrize(("animal", "emoji"), [("dolphin", "🐬"), ("fox", "🦊"), ("owl", "🦉"), ("tarantula", "🕷"),
+                                               ("hawk", "🦅"), ("capuchin", "🐒"), ("adder", "🐍"), ("unicornfish", "🐾")])
 def test_icons(animal, emoji):
     assert icon(animal) == emoji
+
+
+def test_every_animal_coolname_draws_has_an_icon_of_its_own_or_a_relatives():
+    from pipeline.store.animal_icons import BY_ANIMAL, FALLBACK
+
+    animals = word_lists()[1]
+    assert all(icon(a) and icon(a) != FALLBACK for a in animals)
+    assert set(BY_ANIMAL) <= set(animals)  # the table names no animal coolname does not draw
+    assert icon_of("thick-oxpecker") == "🐦" and icon_of("") == ""
 
 
 def test_collision_redraws_deterministically():
