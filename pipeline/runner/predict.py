@@ -67,7 +67,8 @@ def predict(source: Any, inputs: Sequence[Path], output: Path, *, weights_format
         python = ensure_environment(reqs, conda_text=deps if reqs.conda_file else None)
         per_input = list(axes or [])
         per_input = per_input * len(inputs) if len(per_input) == 1 else per_input
-        job = {"kind": "predict", "descr": descr, "weights_format": fmt, "block": block, "budget": budget,
+        job = {"kind": "predict", "descr": descr, "weights_format": fmt, "device": reqs.device, "block": block,
+               "budget": budget,
                "files": {k: str(v) for k, v in files.items()},
                "inputs": {i: str(Path(p).resolve()) for i, p in zip(ids, inputs)},
                "axes": {i: a for i, a in zip(ids, per_input)},

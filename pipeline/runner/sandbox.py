@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import pipeline
+from pipeline.runner.devices import CPU, CUDA
 from pipeline.runner.progress import tail_lines
 
 REPO_ROOT = Path(pipeline.__file__).resolve().parent.parent
@@ -42,7 +43,8 @@ SUPERVISOR_GRACE = 30.0  # what the supervisor may need beyond the wall time to 
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-job limits. Memory is address space (RLIMIT_AS): TF and torch reserve a lot of it."""
+    """Per-job limits. Memory is address space (RLIMIT_AS: TF and torch reserve a lot of it), or on
+    a CUDA job the resident memory of all its processes, which the supervisor watches."""
 
     seconds: float = 600.0
     memory_bytes: int | None = 8 * GiB
@@ -88,8 +90,9 @@ def tail(path: Path, limit: int) -> str:
         return ""
 
 
-def child_env(limits: Limits, scratch: Path) -> dict[str, str]:
-    """The worker's whole environment: an allow-list of the caller's plus what the job needs."""
+def child_env(limits: Limits, scratch: Path, device: str = CPU) -> dict[str, str]:
+    """The worker's whole environment: an allow-list of the caller's plus what the job needs. A
+    CUDA job sees the GPUs the runner gives this process; any other job sees none."""
     env = {k: os.environ[k] for k in PASSED_VARIABLES if k in os.environ}
     env.setdefault("PATH", os.defpath)
     env.update({
@@ -97,8 +100,9 @@ def child_env(limits: Limits, scratch: Path) -> dict[str, str]:
         "HOME": str(scratch), "TMPDIR": str(scratch), "XDG_CACHE_HOME": str(scratch / ".cache"),
         "XDG_CONFIG_HOME": str(scratch / ".config"), "MPLCONFIGDIR": str(scratch / ".config"),
         "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0", "KERAS_BACKEND": "tensorflow",
-        "CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
     })
+    if device != CUDA:
+        env["CUDA_VISIBLE_DEVICES"] = ""
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
         env[var] = str(limits.threads)
     return env
@@ -108,6 +112,8 @@ def failure_reason(status: dict[str, Any], stderr: str, limits: Limits) -> str:
     """A plain-words reason for a worker that produced no usable report."""
     if status.get("timed_out"):
         return f"timed out after {limits.seconds:g} s (the model hung or is too slow)"
+    if status.get("memory_exceeded"):
+        return f"ran out of memory (limit {(limits.memory_bytes or 0) / GiB:.1f} GiB resident, all its processes)"
     if "MemoryError" in stderr or "std::bad_alloc" in stderr or "Cannot allocate memory" in stderr:
         return f"ran out of memory (limit {(limits.memory_bytes or 0) / GiB:.1f} GiB address space)"
     code = status.get("returncode")
@@ -134,12 +140,17 @@ def sandboxed(python: str, job: dict[str, Any], limits: Limits, *, writable: Seq
         job = {**job, "out": str(out), "report": str(out / "report.json"), "outputs_dir": str(out / "outputs"),
                "progress": str(out / "progress.txt"), "writable": folders}
         (control / "job.json").write_text(json.dumps(job, default=str), encoding="utf-8")
-        env = child_env(limits, scratch)
+        device = CUDA if job.get("device") == CUDA else CPU
+        env = child_env(limits, scratch, device)
         spec = {"argv": [python, "-m", "pipeline.runner.worker", str(control / "job.json")],
                 "cwd": str(scratch), "env": env, "stdout": str(control / "stdout.txt"),
                 "stderr": str(control / "stderr.txt"), "seconds": limits.seconds, "writable": folders,
                 "netns": limits.netns,
-                "rlimits": {"memory_bytes": limits.memory_bytes, "file_bytes": limits.file_bytes}}
+                "rlimits": {"memory_bytes": None if device == CUDA else limits.memory_bytes,
+                            "file_bytes": limits.file_bytes},
+                # CUDA reserves far more address space than it uses: a GPU job's memory is counted
+                # as resident pages of all its processes, by the supervisor
+                "resident_bytes": limits.memory_bytes if device == CUDA else None}
         (control / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
         with tail_lines(out / "progress.txt", progress or (lambda line: None)):
             status = _supervise(control / "spec.json", env, limits)

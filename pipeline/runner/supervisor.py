@@ -4,7 +4,8 @@ It runs in our own interpreter, single-threaded (so forking is safe wherever its
 tests from threads). It becomes a child subreaper, so every process model code starts, even in
 a new session or after a double fork, is re-parented to it and never to init; forks the worker,
 which confines itself (rlimits, then `confine.apply`) before exec'ing the model environment's
-python; enforces the wall time; and on any end kills every process left below it. Model code
+python; enforces the wall time (and, for a GPU job, where the address space cannot be capped, the
+resident memory of all its processes); and on any end kills every process left below it. Model code
 cannot signal it (seccomp). It prints one JSON line: how the worker ended and which layers held.
 """
 
@@ -25,6 +26,8 @@ from pipeline.runner import confine
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_DUMPABLE = 4
 STRAY_ROUNDS = 1000
+RESIDENT_EVERY = 0.2  # seconds between two counts of a GPU job's resident memory
+PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def main(argv: list[str]) -> int:
@@ -44,7 +47,7 @@ def main(argv: list[str]) -> int:
     os.close(write_end)
     # the child writes the layers it applied, or why it could not; the exec closes the pipe
     setup = [json.loads(line) for line in _read_all(read_end).splitlines() if line.strip()]
-    status = _wait(pid, float(spec["seconds"]))
+    status = _wait(pid, float(spec["seconds"]), spec.get("resident_bytes"))
     strays = kill_descendants()
     return _report({**status, **{k: v for message in setup for k, v in message.items()}, "strays_killed": strays})
 
@@ -87,11 +90,18 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def _wait(pid: int, seconds: float) -> dict[str, Any]:
-    """Wait for the worker until the deadline, reaping orphans meanwhile; kill everything on overrun."""
+def _wait(pid: int, seconds: float, resident_bytes: int | None = None) -> dict[str, Any]:
+    """Wait for the worker until the deadline, reaping orphans meanwhile; kill everything on overrun
+    of the time, or of `resident_bytes` summed over every process below this one."""
     deadline = time.monotonic() + seconds
     pause = 0.002
+    next_count = time.monotonic()
     while True:
+        if resident_bytes and time.monotonic() >= next_count:
+            next_count = time.monotonic() + RESIDENT_EVERY
+            if resident_below() > resident_bytes:
+                kill_descendants()
+                return {"returncode": None, "timed_out": False, "memory_exceeded": True}
         try:
             done, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
@@ -108,10 +118,9 @@ def _wait(pid: int, seconds: float) -> dict[str, Any]:
         pause = min(pause * 2, 0.05)
 
 
-def children() -> list[int]:
-    """Live processes whose parent is this process (zombies are reaped, not killed)."""
-    me = os.getpid()
-    found = []
+def _processes() -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, state) of every process this user can see."""
+    found = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -121,9 +130,31 @@ def children() -> list[int]:
             continue
         # the command name may hold spaces and parentheses: fields start after the last ')'
         fields = stat[stat.rfind(")") + 2:].split()
-        if len(fields) > 1 and int(fields[1]) == me and fields[0] != "Z":
-            found.append(int(entry.name))
+        if len(fields) > 1:
+            found[int(entry.name)] = (int(fields[1]), fields[0])
     return found
+
+
+def resident_below() -> int:
+    """Bytes of resident memory of every live process below this one (each once)."""
+    table = _processes()
+    below, frontier = set(), {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, (parent, _) in table.items() if parent in frontier and pid not in below}
+        below |= frontier
+    total = 0
+    for pid in below:
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def children() -> list[int]:
+    """Live processes whose parent is this process (zombies are reaped, not killed)."""
+    me = os.getpid()
+    return [pid for pid, (parent, state) in _processes().items() if parent == me and state != "Z"]
 
 
 def kill_descendants() -> int:

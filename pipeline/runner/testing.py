@@ -128,7 +128,8 @@ def _test_format(loaded: Any, descr: dict, fmt: str, tensors: dict, workdir: Pat
         say(f"{INSTALL}: failed")
         return [failed(INSTALL, fmt, str(e), wanted=reqs, seconds=time.perf_counter() - start)]
     say(f"{INSTALL}: ready ({time.perf_counter() - start:.1f} s)")
-    job = {"kind": "test", "descr": descr, "weights_format": fmt, "files": {k: str(v) for k, v in files.items()},
+    job = {"kind": "test", "descr": descr, "weights_format": fmt, "device": reqs.device,
+           "files": {k: str(v) for k, v in files.items()},
            "test_inputs": {k: str(v) for k, v in tensors["inputs"].items()},
            "check_sizes": str(loaded.data.get("format_version", "")).startswith("0.5")}
     with sandboxed(python, job, limits, progress=say) as outcome:

@@ -82,23 +82,31 @@ def _load(job: dict[str, Any]) -> tuple[Any, Any]:
     """A guarded weights load: (the LOAD check, the network or None)."""
     from pipeline.runner.adapters import load_adapter
     from pipeline.runner.checks import LOAD, guarded
+    from pipeline.runner.devices import CPU
 
     descr, fmt = job["descr"], job["weights_format"]
     files = {k: Path(v) for k, v in job["files"].items()}
     holder: dict[str, Any] = {}
 
     def load(check: Any) -> None:
-        holder["net"] = load_adapter(fmt, descr["weights"][fmt], files, [t["id"] for t in descr["outputs"]],
-                                     [t["id"] for t in descr["inputs"]])
+        net = load_adapter(fmt, descr["weights"][fmt], files, [t["id"] for t in descr["outputs"]],
+                           [t["id"] for t in descr["inputs"]], device=job.get("device") or CPU)
+        if net.placement.note:
+            check.warnings.append(net.placement.note)
+        holder["net"] = net
 
     check = guarded(LOAD, load)
     return check, holder.get("net")
 
 
-def _env(job: dict[str, Any]) -> dict[str, str]:
+def _env(job: dict[str, Any], net: Any = None) -> dict[str, str]:
+    """The exact environment, and the device the network ran on once it is loaded."""
     fmt = job["weights_format"]
     files = {k: Path(v) for k, v in job["files"].items()}
-    return environment(used_modules(fmt, job["descr"]["weights"].get(fmt) or {}, files))
+    env = environment(used_modules(fmt, job["descr"]["weights"].get(fmt) or {}, files))
+    if net is not None:
+        env["device"] = net.placement.device
+    return env
 
 
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
@@ -121,7 +129,9 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     if job.get("check_sizes"):
         tests.append(guarded(SIZES, lambda c: sizes_check(runner, c)))
         report_stage(job, f"{tests[1].name}: {tests[1].status} ({tests[1].seconds:.1f} s)")
-    return {"tests": [t.to_json() for t in tests], "env": _env(job)}
+    if loaded.warnings:  # where the network ran when it could not run where it was asked to
+        tests[0].warnings[:0] = loaded.warnings
+    return {"tests": [t.to_json() for t in tests], "env": _env(job, net)}
 
 
 def run_predict(job: dict[str, Any]) -> dict[str, Any]:
@@ -152,7 +162,7 @@ def run_predict(job: dict[str, Any]) -> dict[str, Any]:
             write_image(Path(path), outputs[tid], by_id[tid])
             check.warnings.append(f"{tid}: {tuple(outputs[tid].shape)} {outputs[tid].dtype} -> {path}")
 
-    return {"tests": [guarded("predict", predict).to_json()], "env": _env(job)}
+    return {"tests": [guarded("predict", predict).to_json()], "env": _env(job, net)}
 
 
 def run_bundle_job(job: dict[str, Any]) -> dict[str, Any]:
