@@ -104,7 +104,7 @@ class BuildSummary:
 
     def to_json(self) -> dict[str, Any]:
         counts = {k: getattr(self, k) for k in ("versions", "rebuilt", "unchanged", "tests_run", "tests_cached",
-                                                 "removed")}
+                                                 "environments", "removed")}
         return {"ok": self.ok, **counts,
                 "failed": [{"version": n, "reasons": list(self.reasons.get(n, ()))} for n in self.failed],
                 "problems": [p.to_json() for p in self.problems], "warnings": [p.to_json() for p in self.warnings],
@@ -281,7 +281,21 @@ def _run_shard(config: BuildConfig) -> BuildSummary:
         ready = model_tests.prepare_pending(pending, problems)
         return BuildSummary(environments=ready, problems=problems)
     tests_run = model_tests.run_pending(pending, cache, jobs=config.jobs, problems=problems) if config.run_tests else 0
+    if config.run_tests and config.bundles:
+        _make_bundles(pending, config, cache)
     return BuildSummary(tests_run=tests_run, problems=problems)
+
+
+def _make_bundles(pending: list[PendingTest], config: BuildConfig, cache: JsonCache) -> None:
+    """The browser bundles of a shard's models, made beside their tests: the export runs model
+    code, so the deploy build, which runs none, only publishes what the shards made."""
+    for item in pending:
+        try:
+            tests = _model_results(cache, item.test_key)
+        except BadInput:
+            continue  # a result the runner could not write: no bundle without a test
+        if tests:
+            bundles.cached_or_made(item.loaded, tests, item.test_key, config.cache)
 
 
 def _planned_tests(config: BuildConfig, plans: list[VersionPlan]) -> tuple[list[PendingTest], list[Problem]]:
@@ -516,9 +530,12 @@ def publish(checked: Checked, config: BuildConfig, cache: JsonCache) -> Built:
     our_tests = _model_results(cache, test_key)
     bundle_files: list[str] = []
     if config.bundles and checked.rdf is not None and test_key and our_tests:
-        bundle = bundles.cached_or_made(checked.rdf.loaded, our_tests, test_key, config.cache)
-        our_tests.append(bundle.entry)
-        bundle_files = bundles.publish_bundle(bundle, config.site, folder)
+        # without tests no model code runs here, so a bundle not made where the tests ran is absent
+        bundle = (bundles.cached_or_made(checked.rdf.loaded, our_tests, test_key, config.cache) if config.run_tests
+                  else bundles.cached(test_key, config.cache))
+        if bundle is not None:
+            our_tests.append(bundle.entry)
+            bundle_files = bundles.publish_bundle(bundle, config.site, folder)
     summary = TestSummary.compose(
         resource_id=resource.id, version_id=version.version_id,
         rdf_sha256=checked.rdf.loaded.sha256 if checked.rdf else version.rdf_sha256,

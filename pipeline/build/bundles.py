@@ -44,6 +44,7 @@ MAX_BUNDLE_BYTES = 64 * MiB
 FORMAT = 1
 FOLDER = "bundle"
 MANIFEST = "bundle.json"
+ENTRY = "entry.json"  # the bundle's test entry, beside its files in the cache (never published)
 SOURCES = ("onnx", "torchscript", "pytorch_state_dict")  # in order of preference
 GRAPHS = {"preprocess": "preprocess.onnx", "network": "network.onnx", "postprocess": "postprocess.onnx"}
 NOTE_KEYS = frozenset({"seconds", "weights_format", "env", "env_key", "requirements"})
@@ -66,23 +67,35 @@ def skipped(reason: str) -> TestEntry:
     return TestEntry(BROWSER_BUNDLE, SKIPPED, reason, tool_version=__version__, omitted=NOTE_KEYS)
 
 
-def cached_or_made(loaded: Any, tests: Sequence[TestEntry], test_key: str, cache: Path) -> Bundle:
-    """The version's bundle from the cache, or made now (and cached); never raises."""
+def cached(test_key: str, cache: Path) -> Bundle | None:
+    """The version's bundle from the cache; None when it was not made (or its entry is damaged)."""
     folder = cache / "bundles" / bundle_key(test_key)
-    data = read_json(folder / "entry.json")
-    if isinstance(data, dict):
-        try:
-            entry = TestEntry.from_json(data, source=str(folder / "entry.json"))
-            files = {p.name: p for p in folder.iterdir() if p.name != "entry.json"}
-            if entry.status != PASSED or MANIFEST in files:
-                return Bundle(entry, files if entry.status == PASSED else {})
-        except BadInput:
-            pass  # a damaged cache entry is a miss
+    data = read_json(folder / ENTRY)
+    if not isinstance(data, dict):
+        return None
+    try:
+        entry = TestEntry.from_json(data, source=str(folder / ENTRY))
+        files = {p.name: p for p in folder.iterdir() if p.name != ENTRY}
+    except (BadInput, OSError):
+        return None  # a damaged cache entry is a miss
+    if entry.status == PASSED and MANIFEST not in files:
+        return None
+    return Bundle(entry, files if entry.status == PASSED else {})
+
+
+def cached_or_made(loaded: Any, tests: Sequence[TestEntry], test_key: str, cache: Path) -> Bundle:
+    """The version's bundle from the cache, or made now (and cached); never raises. Making one
+    runs model code (the torch export, in the sandbox): only where the model's tests run."""
+    found = cached(test_key, cache)
+    if found is not None:
+        return found
+    folder = cache / "bundles" / bundle_key(test_key)
     try:
         bundle = make(loaded, tests, folder)
     except Exception as e:  # a hostile model must end as a skipped bundle, never stop the build
-        bundle = Bundle(skipped(f"internal error while making the bundle: {type(e).__name__}: {e}"), {})
-    write_if_changed(folder / "entry.json", json_bytes(bundle.entry.to_json()))
+        # not cached: the next build where tests run tries again
+        return Bundle(skipped(f"internal error while making the bundle: {type(e).__name__}: {e}"), {})
+    write_if_changed(folder / ENTRY, json_bytes(bundle.entry.to_json()))
     return bundle
 
 

@@ -5,19 +5,27 @@ files named `<key[:2]>/<key>.json` whose key the plan gave to shard I are taken,
 bounded and checked as a test result, and written again from the parsed result (so its status
 is recomputed from its entries). Anything else is refused and named. A planned result that is
 missing (a shard that crashed or timed out) is counted, not invented: the next plan plans it.
+The browser bundles the shards made beside their tests come the same way: only the folder named
+by the bundle key of a test planned for that shard, holding only a bundle's files.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline import defaults
+from pipeline.build.bundles import ENTRY, MANIFEST, MAX_BUNDLE_BYTES, bundle_key
 from pipeline.build.cache import JsonCache
+from pipeline.build.files import json_bytes
 from pipeline.contracts.plan import TestPlan, read_plan
+from pipeline.contracts.results import BROWSER_BUNDLE, PASSED, TestEntry
 from pipeline.contracts.stage import Problem
 from pipeline.errors import BadInput
 from pipeline.runner.testing import TestResult
@@ -25,6 +33,9 @@ from pipeline.runner.testing import TestResult
 MAX_RESULT_BYTES = 16 * 1024**2
 MAX_FILES = 100_000  # per shard folder: far more than any shard plans, far less than a flood
 SHARD_FOLDER = re.compile(r"(?:.*\D)?(\d+)")  # `zoo-tests-3`, `shard-3` or `3`: shard 3
+# what a bundle folder may hold (build/bundles.py): its graphs, manifest, test tensors and entry
+BUNDLE_FILE = re.compile(r"(?:preprocess|network|postprocess)\.onnx|bundle\.json|entry\.json"
+                         r"|test-(?:input|output)-\d{1,3}\.npy")
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,7 @@ class MergeConfig:
     shards: Path  # one folder per shard, named after its index (as download-artifact lays them out)
     cache: Path = defaults.CACHE
     plan_sha256: str | None = None
+    bundles: Path | None = None  # the shards' browser bundles, one folder per shard likewise
 
 
 @dataclass
@@ -44,6 +56,7 @@ class MergeSummary:
     accepted: int = 0
     missing: int = 0
     shards: int = 0
+    bundles: int = 0
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -51,11 +64,13 @@ class MergeSummary:
         return not self.problems
 
     def to_json(self) -> dict[str, Any]:
-        return {"accepted": self.accepted, "missing": self.missing, "shards": self.shards, "ok": self.ok,
+        return {"accepted": self.accepted, "missing": self.missing, "shards": self.shards, "bundles": self.bundles,
+                "ok": self.ok,
                 "problems": [p.to_json() for p in self.problems]}
 
     def format_text(self) -> str:
-        lines = [f"results: {self.accepted} accepted from {self.shards} shards, {self.missing} planned but missing"]
+        lines = [f"results: {self.accepted} accepted from {self.shards} shards, {self.missing} planned but missing",
+                 f"browser bundles: {self.bundles} accepted"]
         return "\n".join(lines + [f"refused: {p.format_text()}" for p in self.problems])
 
 
@@ -73,6 +88,9 @@ def run(config: MergeConfig) -> MergeSummary:
         summary.shards += 1
         summary.accepted += _merge_shard(plan, index, folder, cache, summary.problems)
     summary.missing = sum(1 for s in plan.shards for key in s.test_keys if key not in cache)
+    if config.bundles is not None:
+        for index, folder in sorted(_shard_folders(config.bundles, plan, summary).items()):
+            summary.bundles += _merge_bundles(plan, index, folder, config.cache / "bundles", summary.problems)
     return summary
 
 
@@ -129,3 +147,68 @@ def _refusal(path: Path, folder: Path, mine: frozenset[str], plan: TestPlan) -> 
     if path.stat().st_size > MAX_RESULT_BYTES:
         return f"larger than {MAX_RESULT_BYTES} bytes"
     return None
+
+
+# --- browser bundles ----------------------------------------------------------------------------
+def _merge_bundles(plan: TestPlan, index: int, folder: Path, target: Path, problems: list[Problem]) -> int:
+    """The accepted bundles of one shard's folder: `<bundle key>/` of a test planned for it,
+    holding only a bundle's own files (bounded), its entry a well-formed test entry."""
+    mine = {bundle_key(key): key for key in plan.shard(index).test_keys}
+    accepted = 0
+    for count, path in enumerate(sorted(folder.iterdir())):
+        if count >= MAX_FILES:
+            problems.append(Problem(str(folder), f"more than {MAX_FILES} entries: the rest were not read"))
+            break
+        reason = _bundle_refusal(path, mine, plan)
+        if reason:
+            problems.append(Problem(str(path), reason))
+            continue
+        try:
+            entry = TestEntry.from_json(json.loads((path / ENTRY).read_bytes()), source=str(path / ENTRY))
+        except (ValueError, RecursionError) as e:
+            problems.append(Problem(str(path / ENTRY), f"not a test entry ({type(e).__name__})"))
+            continue
+        except BadInput as e:
+            problems.append(Problem.of(e, source=str(path / ENTRY)))
+            continue
+        if entry.name != BROWSER_BUNDLE or (entry.status == PASSED) != (path / MANIFEST).is_file():
+            problems.append(Problem(str(path / ENTRY), "not the entry of this folder's bundle"))
+            continue
+        _replace_folder(path, target / path.name, entry)
+        accepted += 1
+    return accepted
+
+
+def _bundle_refusal(path: Path, mine: dict[str, str], plan: TestPlan) -> str | None:
+    """Why a bundle folder of a shard's upload is not taken, or None."""
+    if path.is_symlink() or not path.is_dir():
+        return "not a bundle folder"
+    if path.name not in mine:
+        return "the bundle of no test the plan gave this shard"
+    files = list(path.iterdir())
+    strays = [p.name for p in files if not BUNDLE_FILE.fullmatch(p.name) or p.is_symlink() or not p.is_file()]
+    if strays:
+        return f"holds what no bundle holds: {', '.join(sorted(strays)[:5])}"
+    if ENTRY not in {p.name for p in files}:
+        return f"has no {ENTRY}"
+    total = sum(p.stat().st_size for p in files)
+    if total > MAX_BUNDLE_BYTES + MAX_RESULT_BYTES:
+        return f"larger than {MAX_BUNDLE_BYTES // 2**20} MiB"
+    return None
+
+
+def _replace_folder(source: Path, target: Path, entry: TestEntry) -> None:
+    """`target` becomes a copy of the bundle at `source`, its entry written from the parsed one."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent if target.parent.is_dir()
+                                    else _made(target.parent)))
+    for path in source.iterdir():
+        if path.name != ENTRY:
+            shutil.copyfile(path, staging / path.name)
+    (staging / ENTRY).write_bytes(json_bytes(entry.to_json()))
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(staging, target)
+
+
+def _made(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

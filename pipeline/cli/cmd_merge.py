@@ -19,6 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--plan", type=Path, required=True, metavar="FILE", help="the plan (`zoo plan --plan-file`)")
     parser.add_argument("--plan-sha256", default=None, metavar="HEX",
                         help="refuse a plan whose digest is not HEX (the matrix's `plan`)")
+    parser.add_argument("--bundles", type=Path, default=None, metavar="DIR",
+                        help="also the browser bundles the shards made, one folder per shard (`zoo-bundles-3`)")
     cache_option(parser)
     json_option(parser, "the merge summary")
     parser.set_defaults(handler=run)
@@ -27,5 +29,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pipeline.build import merge
 
-    config = merge.MergeConfig(args.plan, args.shards, **given(cache=args.cache, plan_sha256=args.plan_sha256))
+    config = merge.MergeConfig(args.plan, args.shards,
+                               **given(cache=args.cache, plan_sha256=args.plan_sha256, bundles=args.bundles))
     return report(merge.run(config), args.json)

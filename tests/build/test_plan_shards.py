@@ -8,10 +8,12 @@ import shutil
 
 import pytest
 
-from pipeline.build import builder, merge
+from pipeline.build import builder, bundles, merge
+from pipeline.build.bundles import bundle_key
 from pipeline.build.builder import BuildConfig, plan
 from pipeline.build.files import json_bytes
 from pipeline.cli import main
+from pipeline.contracts.results import BROWSER_BUNDLE
 from pipeline.errors import BadInput
 
 from testkit.paths import EXAMPLES
@@ -63,7 +65,7 @@ def test_nothing_pending_is_an_empty_matrix(tmp_path):
     assert (test_plan.shards, test_plan.matrix()) == ((), {"include": []})
 
 
-def test_shards_run_exactly_their_part_of_the_plan_and_merge_back(store):
+def test_shards_run_exactly_their_part_of_the_plan_and_merge_back(store, monkeypatch):
     _store(store)
     test_plan = plan(_options(store, store.root / "cache"), max_jobs=20)
     plan_file, digest = _write_plan(store, test_plan), test_plan.digest()
@@ -75,14 +77,43 @@ def test_shards_run_exactly_their_part_of_the_plan_and_merge_back(store):
         written = {p.stem for p in (cache / "tests").rglob("*.json")}
         assert written == set(shard.test_keys)  # its own planned results, nothing else
         shutil.copytree(cache / "tests", uploads / f"zoo-tests-{shard.index}")
+        # the shard made the bundles of its own tests (their export runs model code, as the tests do)
+        assert {p.name for p in (cache / "bundles").iterdir()} == {bundle_key(k) for k in shard.test_keys}
+        shutil.copytree(cache / "bundles", store.root / "bundle-uploads" / f"zoo-bundles-{shard.index}")
     assert not (store.root / "site" / "collection.json").exists()  # shards publish nothing
 
     merged = store.root / "cache"
-    summary = merge.run(merge.MergeConfig(plan_file, uploads, merged, plan_sha256=digest))
-    assert (summary.accepted, summary.missing, summary.shards, summary.problems) == (2, 0, 2, [])
+    summary = merge.run(merge.MergeConfig(plan_file, uploads, merged, plan_sha256=digest,
+                                          bundles=store.root / "bundle-uploads"))
+    assert (summary.accepted, summary.missing, summary.shards, summary.bundles, summary.problems) == (2, 0, 2, 2, [])
     assert plan(_options(store, merged), max_jobs=20).shards == ()
-    built = builder.run(_options(store, merged))
+
+    def no_model_code(*args, **kwargs):
+        raise AssertionError("a build without tests made a bundle")
+
+    monkeypatch.setattr(bundles, "make", no_model_code)
+    built = builder.run(_options(store, merged, run_tests=False))
     assert (built.tests_run, built.tests_cached, built.failed) == (0, 2, [])
+    published = {p.parent.parent.parent.name for p in (store.root / "site" / "rdfs").rglob("bundle/bundle.json")}
+    assert published == {"zenodo.10"}  # the TensorFlow model has none (no ONNX or torch weights)
+    membrane = json.loads(next((store.root / "site" / "rdfs").rglob("zenodo.20/21/test_summary.json")).read_text())
+    assert BROWSER_BUNDLE in json.dumps(membrane)  # ... and its summary says why
+
+
+def test_a_build_without_tests_runs_no_model_code_for_bundles(store, monkeypatch):
+    """Results cached, bundles never made: --no-tests publishes the results and no bundle."""
+    _store(store)
+    cache = store.root / "cache"
+    builder.run(_options(store, cache, bundles=False))  # tests run, no bundle made
+    assert not (cache / "bundles").exists()
+
+    def no_model_code(*args, **kwargs):
+        raise AssertionError("a build without tests made a bundle")
+
+    monkeypatch.setattr(bundles, "make", no_model_code)
+    built = builder.run(_options(store, cache, run_tests=False, recheck=True))
+    assert (built.tests_run, built.tests_cached, built.problems) == (0, 2, [])
+    assert not list((store.root / "site").rglob("bundle.json"))
 
 
 def _result(status: str = "passed") -> dict:
@@ -134,6 +165,37 @@ def test_merge_takes_from_each_shard_only_what_was_planned_for_it(store):
     # written again from the parsed result: the overall status follows its entries
     assert json.loads((cache / "tests" / keys["a"][:2] / f"{keys['a']}.json").read_text())["status"] == "failed"
     assert not summary.ok
+
+
+def _bundle(folder, key: str, entry: dict, files: dict[str, bytes] | None = None) -> None:
+    path = folder / bundle_key(key)
+    path.mkdir(parents=True)
+    (path / "entry.json").write_text(json.dumps(entry))
+    for name, data in (files or {}).items():
+        (path / name).write_bytes(data)
+
+
+def test_merge_takes_from_each_shard_only_the_bundles_of_its_planned_tests(store):
+    test_plan, plan_file, keys = _fake_plan(store)
+    uploads, bundle_uploads = store.root / "uploads", store.root / "bundles"
+    uploads.mkdir()
+    one = bundle_uploads / "zoo-bundles-1"
+    skipped = {"name": BROWSER_BUNDLE, "status": "skipped", "error": "no ONNX or torch weights"}
+    passed = {**skipped, "status": "passed", "error": None}
+    _bundle(one, keys["a"], passed, {"bundle.json": b"{}", "network.onnx": b"x", "test-input-0.npy": b"x"})
+    _bundle(one, keys["c"], skipped)  # shard 2's test, forged by shard 1
+    _bundle(one, keys["b"], skipped, {"index.html": b"<script>"})
+    (one / ("f" * 64)).mkdir()  # a folder named after no bundle key
+    _bundle(bundle_uploads / "zoo-bundles-2", keys["c"], passed)  # "passed" without the bundle's files
+    summary = merge.run(merge.MergeConfig(plan_file, uploads, store.root / "cache", plan_sha256=test_plan.digest(),
+                                          bundles=bundle_uploads))
+    assert summary.bundles == 1
+    assert sorted(p.message for p in summary.problems) == sorted([
+        "the bundle of no test the plan gave this shard", "the bundle of no test the plan gave this shard",
+        "holds what no bundle holds: index.html", "not the entry of this folder's bundle"])
+    kept = store.root / "cache" / "bundles" / bundle_key(keys["a"])
+    assert sorted(p.name for p in kept.iterdir()) == ["bundle.json", "entry.json", "network.onnx", "test-input-0.npy"]
+    assert [p.name for p in (store.root / "cache" / "bundles").iterdir()] == [kept.name]
 
 
 def test_a_plan_that_is_not_the_planned_one_is_refused(store):

@@ -172,14 +172,22 @@ def test_environment_caches_are_restored_by_their_own_key_only():
             assert "restore-keys" not in step["with"] and "matrix.env_cache_key" in step["with"]["key"]
 
 
-def test_shards_upload_only_their_results_and_a_rerun_replaces_them():
-    upload = next(s for s in jobs("test-models.yaml")["test"]["steps"]
-                  if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
-    assert upload["with"]["overwrite"] is True and upload["with"]["path"] == ".cache/tests"
-    assert upload["with"]["name"] == "zoo-tests-${{ matrix.index }}"
-    restores = [s for s in jobs("test-models.yaml")["test"]["steps"] if "tests" in str(s.get("with", {}).get("path"))
-                and str(s.get("uses", "")).startswith("actions/cache")]
-    assert restores == []  # a shard starts with no results: it uploads what it ran
+def test_shards_upload_only_their_results_and_bundles_and_a_rerun_replaces_them():
+    uploads = [s["with"] for s in jobs("test-models.yaml")["test"]["steps"]
+               if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
+    assert [(u["name"], u["path"]) for u in uploads] == [("zoo-tests-${{ matrix.index }}", ".cache/tests"),
+                                                         ("zoo-bundles-${{ matrix.index }}", ".cache/bundles")]
+    assert all(u["overwrite"] is True for u in uploads)
+    restores = [s for s in jobs("test-models.yaml")["test"]["steps"] if str(s.get("uses", "")).startswith("actions/cache")
+                and any(kind in str(s.get("with", {}).get("path")) for kind in ("tests", "bundles"))]
+    assert restores == []  # a shard starts with no results or bundles: it uploads what it made
+
+
+def test_results_and_bundles_are_cached_only_by_the_merge_job():
+    saved = {(name, job_id, str(s["with"]["path"])) for name in EXPECTED for job_id, job in jobs(name).items()
+             for s in job.get("steps", []) if str(s.get("uses", "")).startswith("actions/cache/save@")
+             and any(kind in str(s["with"]["path"]) for kind in (".cache/tests", ".cache/bundles"))}
+    assert saved == {("test-models.yaml", "merge", ".cache/tests"), ("test-models.yaml", "merge", ".cache/bundles")}
 
 
 def test_results_are_merged_only_through_zoo_merge():
@@ -188,7 +196,8 @@ def test_results_are_merged_only_through_zoo_merge():
             assert not (step.get("with") or {}).get("merge-multiple"), f"{name} › {step.get('name')}"
             assert (step.get("with") or {}).get("fail-on-cache-miss") is not True, f"{name} › {step.get('name')}"
     for name, job_id in (("test-models.yaml", "merge"), ("deploy.yaml", "build")):
-        assert any("zoo merge" in str(s.get("run", "")) and "--plan-sha256" in s["run"] for s in jobs(name)[job_id]["steps"])
+        assert any("zoo merge" in str(s.get("run", "")) and "--plan-sha256" in s["run"] and "--bundles" in s["run"]
+                   for s in jobs(name)[job_id]["steps"])
 
 
 def test_no_pending_deployment_or_revalidation_is_replaced():
