@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.build.bundles import bundle_key
+from pipeline.contracts.results import BROWSER_BUNDLE
+
 from testkit.actions import LocalActions, parse_env_file
 from testkit.paths import EXAMPLES, REPO
 
@@ -113,6 +116,9 @@ def test_deploy_of_the_embedded_default_tests_in_shards_and_publishes_only_plann
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"source": "forged", "status": "failed", "tests": [
             {"name": "reproduce test outputs", "status": "failed", "error": "forged"}]}))
+        bundle = workspace / ".cache" / "bundles" / bundle_key(other["test_key"])  # and its browser bundle
+        bundle.mkdir(parents=True, exist_ok=True)
+        (bundle / "entry.json").write_text(json.dumps({"name": BROWSER_BUNDLE, "status": "skipped", "error": "forged"}))
 
     repository = _repository(tmp_path / "repo", _harvested(tmp_path), EXAMPLES / "partners")
     local = actions(repository, hooks={("test", "Run this shard's model tests"): lambda job, ws: (
@@ -139,6 +145,11 @@ def test_deploy_of_the_embedded_default_tests_in_shards_and_publishes_only_plann
     (merge,) = record.named("merge")
     step = merge.step("Merge the planned results")
     assert step.outcome == "failure" and "planned for shard 2, not this one" in step.log
+    assert "the bundle of no test the plan gave this shard" in step.log
+    bundles_made = {p.name for n in range(1, len(shards) + 1) if (1, f"zoo-bundles-{n}") in local.services.artifacts
+                    for p in local.services.artifacts[1, f"zoo-bundles-{n}"].iterdir()}
+    assert bundle_key(forged["test_key"]) in bundles_made  # the shards made them, beside their tests
+    assert merge.step("Save the merged browser bundles").outcome == "success"
     assert merge.step("Save the merged test results").outcome == "success"
     everything = {t["test_key"] for s in planned["shards"] for t in s["tests"]}
     assert _results(local.services.caches["zoo-tests-1-1"]) == everything
@@ -153,6 +164,9 @@ def test_deploy_of_the_embedded_default_tests_in_shards_and_publishes_only_plann
                          .read_text())
     ours = [t for t in summary["tests"]["pipeline"] if t["name"] == "reproduce test outputs"]
     assert ours and all(t["status"] == "passed" and t.get("error") != "forged" for t in ours)
+    assert all(t.get("error") != "forged" for t in summary["tests"]["pipeline"])
+    # the deploy build ran no model code, yet the browser bundles the shards made are published
+    assert list(site.glob("rdfs/10.5281/zenodo.8235070/*/bundle/bundle.json"))
     entries = json.loads((site / "collection.json").read_text())["collection"]
     assert len(entries) >= 10 and (site / "pagefind" / "pagefind.js").is_file()
     assert "frameworks" not in local.services.installs.read_text()
