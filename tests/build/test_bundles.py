@@ -91,7 +91,9 @@ def test_processing_without_an_onnx_form_is_skipped(tmp_path):
     folder = tmp_path / "m"
     shutil.copytree(MODELS / "downsample-2d", folder)
     rdf = read_rdf(folder / "rdf.yaml")
-    rdf["outputs"][0]["postprocessing"] = [{"id": "stardist_postprocessing", "kwargs": {"prob_threshold": 0.5}}]
+    rdf["outputs"][0]["postprocessing"] = [{"id": "stardist_postprocessing",
+                                          "kwargs": {"prob_threshold": 0.5, "nms_threshold": 0.4, "n_rays": 32,
+                                                     "grid": [1, 1], "b": 2}}]
     write_rdf(folder / "rdf.yaml", rdf)
     bundle = bundles.make(load_source(folder / "rdf.yaml"), _passed("onnx"), tmp_path / "b")
     assert bundle.entry.status == SKIPPED
