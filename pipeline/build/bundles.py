@@ -103,6 +103,7 @@ def make(loaded: Any, tests: Sequence[TestEntry], folder: Path) -> Bundle:
     """Compose, export and check a bundle into `folder` (only a passing bundle's files stay)."""
     from pipeline.runner import bundles as jobs
 
+    folder = folder.resolve()  # the worker runs in its own folder: a relative cache path means nothing there
     try:
         descr = describe(loaded)
     except BadInput as e:

@@ -47,12 +47,14 @@ def test_example_models_pass_every_format(name):
 
 
 def assert_environment_names_what_was_used(env: dict, fmt: str) -> None:
-    """python, numpy and the format's framework, each with its full version; nothing else, no paths."""
+    """python, numpy and the format's framework, each with its full version, and the device the
+    network ran on (the CPU: no test asks for CUDA here); nothing else, no paths."""
     from importlib import metadata
 
     assert env["python"].count(".") == 2
+    assert env["device"] == "cpu"
     framework = FRAMEWORK_PACKAGES[fmt]
-    names = {k.replace("-cpu", "") for k in env}
+    names = {k.replace("-cpu", "") for k in env if k != "device"}
     assert {"python", "numpy", framework} <= names
     assert names <= {"python", "numpy", "torch", "onnxruntime", "keras", "tensorflow"}
     if framework in ("torch", "onnxruntime"):
