@@ -85,7 +85,7 @@ def _entry(outcome: Outcome, name: str, fmt: str, reqs: RequirementSet, start: f
     """The job's one entry, from the worker's report (untrusted, bounded by the sandbox)."""
     report = outcome.report or {}
     env = report.get("env") if isinstance(report.get("env"), dict) else {}
-    env = {str(k)[:100]: str(v)[:100] for k, v in list(env.items())[:200]}
+    env = {(scrub(str(k)) or "")[:100]: (scrub(str(v)) or "")[:100] for k, v in list(env.items())[:200]}
     if outcome.report is None:
         return failed(name, fmt, f"the worker {outcome.error}", traceback=outcome.stderr or None, env=env,
                       wanted=reqs, seconds=time.perf_counter() - start)
