@@ -199,16 +199,11 @@ def _bundle_refusal(path: Path, mine: dict[str, str], plan: TestPlan) -> str | N
 
 def _replace_folder(source: Path, target: Path, entry: TestEntry) -> None:
     """`target` becomes a copy of the bundle at `source`, its entry written from the parsed one."""
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent if target.parent.is_dir()
-                                    else _made(target.parent)))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     for path in source.iterdir():
         if path.name != ENTRY:
             shutil.copyfile(path, staging / path.name)
     (staging / ENTRY).write_bytes(json_bytes(entry.to_json()))
     shutil.rmtree(target, ignore_errors=True)
     os.replace(staging, target)
-
-
-def _made(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder

@@ -3,21 +3,19 @@ environment built like a model test's (pipeline/runner/bundle_jobs.py is the wor
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.base.secrets import scrub
 from pipeline.contracts.results import BROWSER_BUNDLE, PASSED, TestEntry
 from pipeline.errors import BadInput, ExternalToolFailed, ZooError
 from pipeline.runner.bundle_jobs import EXPORT, NETWORK
 from pipeline.runner.environments import RequirementSet, ensure_environment, requirement_set
 from pipeline.runner.model_files import materialize_test_tensors, materialize_weights
 from pipeline.runner.sandbox import Limits, Outcome, sandboxed
-from pipeline.runner.testing import INSTALL, TestResult, failed
+from pipeline.runner.testing import INSTALL, TestResult, failed, reported_env, scrubbed
 
 TORCH_FORMATS = ("torchscript", "pytorch_state_dict")
 
@@ -78,14 +76,13 @@ def _run(loaded: Any, descr: dict[str, Any], name: str, fmt: str, make_job: Any,
                 entry = failed(name, fmt, problem, env=dict(entry.env or {}), wanted=reqs)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return dataclasses.replace(entry, error=scrub(entry.error), traceback=scrub(entry.traceback)).bounded()
+    return scrubbed(entry, time.perf_counter() - start)
 
 
 def _entry(outcome: Outcome, name: str, fmt: str, reqs: RequirementSet, start: float) -> TestEntry:
     """The job's one entry, from the worker's report (untrusted, bounded by the sandbox)."""
     report = outcome.report or {}
-    env = report.get("env") if isinstance(report.get("env"), dict) else {}
-    env = {(scrub(str(k)) or "")[:100]: (scrub(str(v)) or "")[:100] for k, v in list(env.items())[:200]}
+    env = reported_env(outcome.report)
     if outcome.report is None:
         return failed(name, fmt, f"the worker {outcome.error}", traceback=outcome.stderr or None, env=env,
                       wanted=reqs, seconds=time.perf_counter() - start)

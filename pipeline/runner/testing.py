@@ -138,15 +138,14 @@ def _test_format(loaded: Any, descr: dict, fmt: str, tensors: dict, workdir: Pat
     if outcome.report is None:
         say(f"model process: {outcome.error}")
     # what was asked for, beside the env that was found: the published env names packages and versions only
-    return [_scrubbed(entry, seconds).wanting(reqs.key(), reqs.requirements) for entry in entries]
+    return [scrubbed(entry, seconds).wanting(reqs.key(), reqs.requirements) for entry in entries]
 
 
 def _entries(outcome: Outcome, descr: dict, fmt: str, expected: dict[str, Path]) -> list[TestEntry]:
     """The test entries of one weights format: the worker's report (untrusted: it can only fail a
     test) with the reproduce check decided here, by comparing the outputs it wrote."""
     report = outcome.report or {}
-    env = report.get("env") if isinstance(report.get("env"), dict) else {}
-    env = {(scrub(str(k)) or "")[:100]: (scrub(str(v)) or "")[:100] for k, v in list(env.items())[:200]}
+    env = reported_env(outcome.report)
     if outcome.report is None:
         return [failed(REPRODUCE, fmt, f"the model process {outcome.error}", traceback=outcome.stderr or None,
                        env=env)]
@@ -179,7 +178,15 @@ def _verdict(ran: TestEntry, descr: dict, fmt: str, expected: dict[str, Path], o
     return dataclasses.replace(ran, status=FAILED, error=f"AssertionError: {'; '.join(problems)}")
 
 
-def _scrubbed(entry: TestEntry, seconds: float) -> TestEntry:
+def reported_env(report: dict | None) -> dict[str, str]:
+    """The environment a worker's report names (model code wrote it): bounded and scrubbed."""
+    env = (report or {}).get("env")
+    if not isinstance(env, dict):
+        return {}
+    return {(scrub(str(k)) or "")[:100]: (scrub(str(v)) or "")[:100] for k, v in list(env.items())[:200]}
+
+
+def scrubbed(entry: TestEntry, seconds: float) -> TestEntry:
     """Published text never carries a secret of this process' environment, whoever wrote it."""
     return dataclasses.replace(entry, error=scrub(entry.error), traceback=scrub(entry.traceback),
                                warnings=tuple(scrub(w) or "" for w in entry.warnings),
