@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import threading
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Iterator
 
 from pipeline import defaults
 from pipeline.base.httpd import KeepAliveHandler, QuietServer
@@ -48,3 +50,14 @@ def serve_in_thread(site: Path, port: int = 0) -> tuple[ThreadingHTTPServer, str
     server = make_server(site, port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://{HOST}:{server.server_address[1]}/"
+
+
+@contextmanager
+def served(site: Path) -> Iterator[str]:
+    """The site on a loopback server for the duration of the block; yields its base URL."""
+    server, url = serve_in_thread(site)
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -224,19 +224,15 @@ def _visit(browser, url: str) -> list[str]:
 
 
 def test_no_injected_script_runs_on_any_resource_page(built, browser):
-    from pipeline.site.serve import serve_in_thread
+    from pipeline.site.serve import served
 
     site, pages = built
-    server, url = serve_in_thread(site)
-    try:
+    with served(site) as url:
         problems = {}
         for page in [site / "index.html", *pages]:
             seen = _visit(browser, url + str(page.relative_to(site)))
             if seen:
                 problems[str(page.relative_to(site))] = seen
-    finally:
-        server.shutdown()
-        server.server_close()
     assert len(pages) >= 6
     assert problems == {}
 
@@ -258,7 +254,7 @@ def test_no_contributed_active_content_is_served_from_the_zoo_origin(built):
 
 def test_the_detector_sees_a_script_that_does_run(tmp_path, browser):
     """Control: the checks above would notice a dialog, a CSP violation and a javascript: link."""
-    from pipeline.site.serve import serve_in_thread
+    from pipeline.site.serve import served
 
     (tmp_path / "index.html").write_text("<html></html>")
     (tmp_path / "bad.html").write_text("<html><body><script>alert('control')</script>"
@@ -266,11 +262,7 @@ def test_the_detector_sees_a_script_that_does_run(tmp_path, browser):
     (tmp_path / "csp.html").write_text("<html><head><meta http-equiv=\"Content-Security-Policy\" "
                                        "content=\"script-src 'self'\"></head><body>"
                                        "<script>alert('blocked')</script></body></html>")
-    server, url = serve_in_thread(tmp_path)
-    try:
+    with served(tmp_path) as url:
         bad, csp = _visit(browser, url + "bad.html"), _visit(browser, url + "csp.html")
-    finally:
-        server.shutdown()
-        server.server_close()
     assert "dialog: control" in bad and any(s.startswith("javascript: link kept") for s in bad)
     assert any("Content Security Policy" in s for s in csp) and not any(s.startswith("dialog") for s in csp)

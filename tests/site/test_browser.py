@@ -13,7 +13,7 @@ from testkit.site import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, HOSTILE_ID, MODEL_I
 
 from pipeline.site import builder as site_builder
 from pipeline.site.builder import SiteConfig
-from pipeline.site.serve import serve_in_thread
+from pipeline.site.serve import served
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 WAIT_MS = 15_000
@@ -42,10 +42,8 @@ def site_url(tmp_path_factory):
     make_site(site, partners)
     summary = site_builder.run(SiteConfig(site=site, partners=partners))
     assert summary.problems == [] and summary.search_indexed
-    server, url = serve_in_thread(site)
-    yield url
-    server.shutdown()
-    server.server_close()
+    with served(site) as url:
+        yield url
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pipeline.build.builder import BuildConfig
 from pipeline.site import builder as site_builder
 from pipeline.site import search
 from pipeline.site.builder import SiteConfig
-from pipeline.site.serve import serve_in_thread
+from pipeline.site.serve import served
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -30,10 +30,8 @@ def empty_site(tmp_path_factory):
     assert (built.versions, built.problems) == (0, [])
     rendered = site_builder.run(SiteConfig(site=site, partners=partners))
     assert rendered.problems == [] and rendered.search_indexed
-    server, url = serve_in_thread(site)
-    yield url, site
-    server.shutdown()
-    server.server_close()
+    with served(site) as url:
+        yield url, site
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 def example_site(tmp_path_factory):
     from pipeline import main_job
     from pipeline.main_job import RunConfig
-    from pipeline.site.serve import serve_in_thread
+    from pipeline.site.serve import served
 
     work = tmp_path_factory.mktemp("examples")
     config = RunConfig.embedded(examples=REPO / "examples", work=work / ".zoo", site=work / "site",
@@ -25,10 +25,8 @@ def example_site(tmp_path_factory):
     assert summary.stage("site").ok, summary.stage("site").format_text()
     site = work / "site"
     entries = json.loads((site / "collection.json").read_text())["collection"]
-    server, url = serve_in_thread(site)
-    yield url, site, entries
-    server.shutdown()
-    server.server_close()
+    with served(site) as url:
+        yield url, site, entries
 
 
 @pytest.fixture(scope="module")

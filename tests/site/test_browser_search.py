@@ -9,7 +9,7 @@ from testkit.site import DATASET_ID, MODEL_ID, chromium
 
 from pipeline.site import builder as site_builder
 from pipeline.site.builder import SiteConfig
-from pipeline.site.serve import serve_in_thread
+from pipeline.site.serve import served
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 MODEL, DATASET = "Tiny Nuclei Boundary Net 2D", "Tiny Nuclei Example Images"
@@ -32,10 +32,8 @@ def site_url(tmp_path_factory):
     (site / "rdfs" / "10.5281/zenodo.3333333" / "3333334" / "files" / "README.md").write_text(
         "# Membranes\n\nAlso for organoidx images.\n")
     assert site_builder.run(SiteConfig(site=site, partners=partners)).problems == []
-    server, url = serve_in_thread(site)
-    yield url
-    server.shutdown()
-    server.server_close()
+    with served(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ FIXED = "10.5281/zenodo.8540730"  # examples/models/fixed-shape-2d (64 x 64 bloc
 def example_site(tmp_path_factory):
     from pipeline import main_job
     from pipeline.main_job import RunConfig
-    from pipeline.site.serve import serve_in_thread
+    from pipeline.site.serve import served
 
     work = tmp_path_factory.mktemp("tryit")
     config = RunConfig.embedded(examples=REPO / "examples", work=work / ".zoo", site=work / "site",
@@ -38,10 +38,8 @@ def example_site(tmp_path_factory):
     summary = main_job.run(config)
     assert summary.stage("build").ok and summary.stage("site").ok, summary.format_text()
     site = work / "site"
-    server, url = serve_in_thread(site)
-    yield url, site
-    server.shutdown()
-    server.server_close()
+    with served(site) as url:
+        yield url, site
 
 
 @pytest.fixture(scope="module")
